@@ -1,0 +1,139 @@
+/** `soak short` and `soak run`: parse flags into SoakOptions, run, report on stderr, set the exit code. */
+import { randomInt } from 'node:crypto';
+import { join } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { builtInWorkloads, parseParamSpec } from '../controller/workload-loader.js';
+import { Soak, type SoakInput } from '../controller/soak.js';
+import { errors } from '../errors.js';
+import { defaults, type OptionNames } from '../options.js';
+import { parseDuration, parseRate, parseSize } from '../units.js';
+import { attachProgress, printResult } from './progress.js';
+
+interface RunArgs {
+  workload?: string[];
+  duration?: string;
+  interval?: string;
+  warmup?: string;
+  threads?: string;
+  concurrency?: string;
+  param?: string[];
+  'max-slope'?: string;
+  'max-growth'?: string;
+  out?: string;
+  seed?: string;
+  'inject-leak'?: string;
+  strict?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const flagNames: OptionNames = {
+  workloads: '--workload',
+  durationS: '--duration',
+  intervalS: '--interval',
+  warmup: '--warmup',
+  threads: '--threads',
+  concurrency: '--concurrency',
+  maxSlopeBytesPerHour: '--max-slope',
+  maxGrowthBytes: '--max-growth',
+  outDir: '--out',
+  seed: '--seed',
+  injectLeakBytesPerS: '--inject-leak',
+};
+
+function runOptions(yargs: Argv): Argv<RunArgs> {
+  return yargs
+    .option('workload', { type: 'string', array: true, describe: 'workload names or plugin module paths, comma-separated or repeated [default: all built-in]' })
+    .option('duration', { type: 'string', describe: 'how long to run: 90s, 10m, 24h [default: 2m]' })
+    .option('interval', { type: 'string', describe: 'time between samples: 1s, 5m [default: 1s]' })
+    .option('warmup', { type: 'string', describe: "start of the run not judged: 'auto' (a quarter of the run, at most 10m) or a duration [default: auto]" })
+    .option('threads', { type: 'string', describe: `workers per workload pool [default: ${defaults.threads}]` })
+    .option('concurrency', { type: 'string', describe: `operations in flight per worker [default: ${defaults.concurrency}]` })
+    .option('param', { type: 'string', array: true, describe: 'workload parameter key=value, or workload.key=value for one workload (repeatable)' })
+    .option('max-slope', { type: 'string', describe: 'leak threshold per worker: heap growth rate such as 1MB/h or 2KB/s [default: 1MB/h]' })
+    .option('max-growth', { type: 'string', describe: 'leak threshold per worker: heap growth over the steady window [default: 50MB]' })
+    .option('out', { type: 'string', describe: 'run directory [default: reports/<workload-or-command>-<UTC time>]' })
+    .option('seed', { type: 'string', describe: 'seed for the workloads\' random numbers [default: random, recorded in the summary]' })
+    .option('inject-leak', { type: 'string', describe: 'retain this much heap per second in every worker, e.g. 2KB/s (positive control)' })
+    .option('strict', { type: 'boolean', describe: 'an inconclusive verdict fails with exit code 4' })
+    .option('json', { type: 'boolean', describe: 'print summary.json to stdout at the end' })
+    .option('quiet', { type: 'boolean', describe: 'no progress on stderr' }) as Argv<RunArgs>;
+}
+
+function command(name: 'short' | 'run', describe: string): CommandModule<object, RunArgs> {
+  return {
+    command: name,
+    describe,
+    builder: runOptions,
+    handler: async (args) => {
+      const input = toInput(name, args);
+      const argv = ['soak', ...process.argv.slice(2), ...(args.seed === undefined ? ['--seed', String(input.seed)] : [])];
+      const soak = new Soak(input, flagNames, argv);
+      const quiet = args.quiet === true;
+      if (!quiet) attachProgress(soak);
+      const stopOnSignal = (signal: NodeJS.Signals): void => {
+        process.stderr.write(`\nsoak: ${signal}: stopping, tearing down and writing the summary (again to quit at once)\n`);
+        soak.stop(signal);
+        process.once(signal, () => process.exit(130));
+      };
+      process.once('SIGINT', stopOnSignal);
+      process.once('SIGTERM', stopOnSignal);
+      const result = await soak.run();
+      if (!quiet) printResult(result);
+      if (args.json === true) process.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
+      if (result.summary.error !== undefined && result.summary.verdict === 'error') {
+        process.stderr.write(`soak: ${result.summary.error}\n`);
+      }
+      process.exitCode = result.exitCode;
+    },
+  };
+}
+
+export const runCommands = [
+  command('short', 'CI soak of the built-in workloads: 2 minutes at 1 s samples; exit code 1 on a leak'),
+  command('run', 'the general form: any workloads (names or module paths), any duration'),
+];
+
+function toInput(name: 'short' | 'run', args: RunArgs): SoakInput {
+  const workloads = (args.workload ?? [...builtInWorkloads]).flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w !== '');
+  if (workloads.length === 0) throw errors.option('--workload', 'one or more workload names or module paths', args.workload?.join(','));
+  const input: SoakInput = {
+    command: name,
+    workloads,
+    outDir: args.out ?? defaultOutDir(name, workloads),
+    params: (args.param ?? []).map(parseParamSpec),
+    seed: args.seed === undefined ? randomInt(2 ** 31) : integer('--seed', args.seed),
+    strict: args.strict === true,
+  };
+  if (args.duration !== undefined) input.durationS = unit('--duration', args.duration, parseDuration, 'a duration such as 90s, 10m or 24h');
+  if (args.interval !== undefined) input.intervalS = unit('--interval', args.interval, parseDuration, 'a duration such as 1s or 5m');
+  if (args.warmup !== undefined && args.warmup !== 'auto') {
+    input.warmup = unit('--warmup', args.warmup, parseDuration, "'auto' or a duration such as 30s");
+  }
+  if (args.threads !== undefined) input.threads = integer('--threads', args.threads);
+  if (args.concurrency !== undefined) input.concurrency = integer('--concurrency', args.concurrency);
+  if (args['max-slope'] !== undefined) {
+    input.maxSlopeBytesPerHour = unit('--max-slope', args['max-slope'], parseRate, 'a rate such as 1MB/h or 2KB/s') * 3600;
+  }
+  if (args['max-growth'] !== undefined) input.maxGrowthBytes = unit('--max-growth', args['max-growth'], parseSize, 'a size such as 50MB');
+  if (args['inject-leak'] !== undefined) input.injectLeakBytesPerS = unit('--inject-leak', args['inject-leak'], parseRate, 'a rate such as 2KB/s');
+  return input;
+}
+
+function unit(flag: string, text: string, parse: (text: string) => number | undefined, expected: string): number {
+  const value = parse(text);
+  if (value === undefined) throw errors.option(flag, expected, text);
+  return value;
+}
+
+function integer(flag: string, text: string): number {
+  const value = /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value)) throw errors.option(flag, 'an integer', text);
+  return value;
+}
+
+function defaultOutDir(commandName: string, workloads: readonly string[]): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const label = workloads.length === 1 && /^[a-z0-9-]+$/.test(workloads[0] ?? '') ? workloads[0] : commandName;
+  return join('reports', `${label}-${stamp}`);
+}

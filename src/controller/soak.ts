@@ -1,0 +1,220 @@
+/**
+ * The controller: starts one pool per workload, keeps them busy for the duration, starts a sample
+ * tick every interval, streams samples and events to CSV, then tears down and writes the verdict.
+ */
+import { randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeWorkload, worstVerdict, type Verdict } from '../analysis/verdict.js';
+import { ExitCode, errors, type RunFailedError } from '../errors.js';
+import { defaults, validateOptions, warmupSeconds, type OptionNames, type SoakOptions } from '../options.js';
+import { eventColumns, sampleColumns } from '../report/columns.js';
+import { CsvAppender } from '../report/csv-appender.js';
+import { readRun } from '../report/read-run.js';
+import { buildSummary, renderMarkdown, type RunFacts, type Summary } from '../report/summary.js';
+import { Meter } from '../sampling/meter.js';
+import { clearProcessSampler, sampleProcess, type ProcessSample } from '../sampling/process-sampler.js';
+import { loadWorkloads, type LoadedWorkload } from './workload-loader.js';
+import { WorkloadPool, type PoolEvent, type PoolSample } from './workload-pool.js';
+
+export type SoakInput = Partial<SoakOptions> & Pick<SoakOptions, 'workloads' | 'outDir'>;
+
+export interface RunResult {
+  readonly summary: Summary;
+  readonly outDir: string;
+  readonly exitCode: ExitCode;
+}
+
+export interface ProgressTick {
+  readonly elapsedS: number;
+  readonly durationS: number;
+  readonly phase: 'warmup' | 'steady';
+}
+
+/** Events: 'start' (outDir), 'tick' (ProgressTick), 'sample' (PoolSample), 'event' (PoolEvent), 'phase' (phase). */
+export class Soak extends EventEmitter {
+  readonly options: SoakOptions;
+  readonly #argv: readonly string[];
+  #stopRequested: (() => void) | undefined;
+  #stopReason: string | undefined;
+  #failure: RunFailedError | undefined;
+
+  constructor(input: SoakInput, names: OptionNames = {}, argv: readonly string[] = []) {
+    super();
+    this.options = { ...defaults, seed: randomInt(2 ** 31), ...input };
+    validateOptions(this.options, names);
+    this.#argv = argv;
+  }
+
+  /** Ends the run early (for example on SIGINT): teardown and reports still happen. */
+  stop(reason: string): void {
+    this.#stopReason ??= reason;
+    this.#stopRequested?.();
+  }
+
+  async run(): Promise<RunResult> {
+    const options = this.options;
+    const workloads = await loadWorkloads(options.workloads, options.params);
+    const outDir = options.outDir;
+    if (existsSync(join(outDir, 'samples.csv'))) throw errors.outExists(outDir);
+    mkdirSync(outDir, { recursive: true });
+    this.emit('start', outDir);
+
+    const samplesCsv = new CsvAppender(join(outDir, 'samples.csv'), sampleColumns);
+    const eventsCsv = new CsvAppender(join(outDir, 'events.csv'), eventColumns);
+    const startedAt = new Date();
+    const startMs = startedAt.getTime();
+    const warmupS = warmupSeconds(options);
+    const tick = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    let processSample: ProcessSample = await sampleProcess();
+    let phase: 'warmup' | 'steady' = warmupS > 0 ? 'warmup' : 'steady';
+
+    const elapsedAt = (ms: number): number => Math.max(0, (ms - startMs) / 1000);
+    const writeEvent = (workload: string, worker: string, threadId: number, event: string, detail: string): void => {
+      const now = Date.now();
+      eventsCsv.append([new Date(now).toISOString(), round(elapsedAt(now), 3), workload, worker, threadId, event, detail]);
+    };
+    const listener = {
+      onSample: (s: PoolSample): void => {
+        const m = s.sample;
+        const elapsedS = elapsedAt(m.timeMs);
+        const rowPhase = s.cooldown ? 'cooldown' : elapsedS < warmupS ? 'warmup' : 'steady';
+        samplesCsv.append([
+          new Date(m.timeMs).toISOString(), round(elapsedS, 3), s.segment, rowPhase, s.workload, s.worker, s.threadId,
+          m.opsTotal, m.errorsTotal, m.heapUsed, m.heapTotal, m.external, m.arrayBuffers, m.activeHandles,
+          round(m.elu, 4), m.latencyP50Us, m.latencyP99Us, processSample.rssBytes, round(processSample.cpuPercent, 1), round(m.gcMs, 2),
+        ]);
+        this.emit('sample', s);
+      },
+      onEvent: (e: PoolEvent): void => {
+        writeEvent(e.workload, e.worker, e.threadId, e.event, e.detail);
+        this.emit('event', e);
+      },
+      onFailure: (error: RunFailedError): void => {
+        this.#failure ??= error;
+        this.stop(error.message);
+      },
+    };
+
+    writeEvent('', 'controller', 0, 'phase', phase);
+    const pools = workloads.map((w) => new WorkloadPool(w, {
+      concurrency: options.concurrency,
+      seed: options.seed,
+      injectLeakBytesPerS: options.injectLeakBytesPerS,
+      tick: tick.buffer as SharedArrayBuffer,
+    }, options.threads, options.sliceMs, listener));
+    for (const pool of pools) pool.start();
+
+    // The controller measures itself like a worker: the tool must not leak either.
+    const controllerMeter = new Meter();
+    let ticks = 0;
+    let tickTimer: NodeJS.Timeout | undefined;
+    const onTick = async (): Promise<void> => {
+      ticks++;
+      Atomics.store(tick, 0, ticks);
+      processSample = await sampleProcess();
+      const now = Date.now();
+      const elapsedS = elapsedAt(now);
+      if (phase === 'warmup' && elapsedS >= warmupS) {
+        phase = 'steady';
+        writeEvent('', 'controller', 0, 'phase', phase);
+        this.emit('phase', phase);
+      }
+      const m = controllerMeter.measure();
+      samplesCsv.append([
+        new Date(now).toISOString(), round(elapsedS, 3), 0, phase, '', 'controller', 0, undefined, undefined,
+        m.heapUsed, m.heapTotal, m.external, m.arrayBuffers, m.activeHandles, round(m.elu, 4), undefined, undefined,
+        processSample.rssBytes, round(processSample.cpuPercent, 1), round(m.gcMs, 2),
+      ]);
+      samplesCsv.sync();
+      eventsCsv.sync();
+      this.emit('tick', { elapsedS, durationS: options.durationS, phase } satisfies ProgressTick);
+      scheduleTick();
+    };
+    // Self-rescheduling against the start time, so ticks do not drift; unref'd so it never holds the process.
+    const scheduleTick = (): void => {
+      const due = startMs + (ticks + 1) * options.intervalS * 1000;
+      tickTimer = setTimeout(() => void onTick(), Math.max(0, due - Date.now()));
+      tickTimer.unref();
+    };
+    scheduleTick();
+
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, options.durationS * 1000);
+      this.#stopRequested = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      if (this.#stopReason !== undefined) this.#stopRequested();
+    });
+    clearTimeout(tickTimer);
+    const elapsedS = elapsedAt(Date.now());
+    writeEvent('', 'controller', 0, 'phase', 'cooldown');
+    this.emit('phase', 'cooldown');
+    Atomics.store(tick, 0, ++ticks);
+    await Promise.all(pools.map((p) => p.stop()));
+    clearProcessSampler();
+    samplesCsv.close();
+    eventsCsv.close();
+
+    const summary = await this.#analyze(workloads, outDir, {
+      command: options.command,
+      durationS: options.durationS,
+      elapsedS: round(elapsedS, 3),
+      intervalS: options.intervalS,
+      warmupS,
+      threads: options.threads,
+      concurrency: options.concurrency,
+      seed: options.seed,
+      injectLeakBytesPerS: options.injectLeakBytesPerS,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      argv: this.#argv,
+    });
+    writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileSync(join(outDir, 'summary.md'), renderMarkdown(summary));
+    return { summary, outDir, exitCode: exitCodeFor(summary.verdict, options.strict) };
+  }
+
+  async #analyze(workloads: readonly LoadedWorkload[], outDir: string, run: RunFacts): Promise<Summary> {
+    const recorded = await readRun(join(outDir, 'samples.csv'), join(outDir, 'events.csv'));
+    const byWorkload = recorded.series.byWorkload();
+    const thresholds = { maxSlopeBytesPerHour: this.options.maxSlopeBytesPerHour, maxGrowthBytes: this.options.maxGrowthBytes };
+    const analyses = workloads.map((w) => ({
+      ...analyzeWorkload(w.name, byWorkload.get(w.name) ?? [], thresholds, run.warmupS, recorded.outOfMemory),
+      params: w.params,
+    }));
+    const failure = this.#failure;
+    const verdict: Verdict = failure !== undefined ? 'error' : worstVerdict(analyses.map((a) => a.verdict));
+    const complete = failure === undefined && this.#stopReason === undefined;
+    return buildSummary({
+      run,
+      thresholds,
+      workloads: analyses,
+      verdict,
+      complete,
+      ...(failure !== undefined ? { error: failure.message } : this.#stopReason !== undefined ? { error: `stopped early: ${this.#stopReason}` } : {}),
+    });
+  }
+}
+
+export function exitCodeFor(verdict: Verdict, strict: boolean): ExitCode {
+  switch (verdict) {
+    case 'pass':
+      return ExitCode.pass;
+    case 'leak':
+      return ExitCode.leak;
+    case 'inconclusive':
+      return strict ? ExitCode.inconclusiveStrict : ExitCode.pass;
+    case 'error':
+      return ExitCode.runFailed;
+  }
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

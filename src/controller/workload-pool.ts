@@ -1,0 +1,244 @@
+/**
+ * One piscina pool per workload. Keeps every worker busy with time-slice tasks, follows each
+ * worker's life (start, exit, crash, respawn) by its slot, and tears the workload down at the end.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { errors, RunFailedError } from '../errors.js';
+import type { WorkerConfig, WorkerResult, WorkerSample, WorkerTask } from '../worker/protocol.js';
+import { OUT_OF_MEMORY_DETAIL } from '../report/read-run.js';
+import type { LoadedWorkload } from './workload-loader.js';
+
+const workerEntry = new URL('../worker/worker.js', import.meta.url);
+
+/** A worker that dies this many times in a row without producing a sample fails the run. */
+const MAX_CONSECUTIVE_DEATHS = 5;
+/** Rounds of teardown tasks before giving up on slots that never answered. */
+const TEARDOWN_ROUNDS = 5;
+
+export interface PoolSample {
+  readonly workload: string;
+  readonly worker: string;
+  readonly slot: number;
+  readonly segment: number;
+  readonly threadId: number;
+  readonly sample: WorkerSample;
+  readonly cooldown: boolean;
+}
+
+export interface PoolEvent {
+  readonly workload: string;
+  readonly worker: string;
+  readonly threadId: number;
+  readonly event: 'start' | 'respawn' | 'exit' | 'crash' | 'teardown-error';
+  readonly detail: string;
+}
+
+export interface PoolListener {
+  onSample(sample: PoolSample): void;
+  onEvent(event: PoolEvent): void;
+  /** The pool cannot go on; the run should stop and fail with this error. */
+  onFailure(error: RunFailedError): void;
+}
+
+interface SlotState {
+  segment: number;
+  /** Operations completed by the slot's earlier segments (workers), so totals survive respawns. */
+  opsBefore: number;
+  ops: number;
+  threadId: number;
+  consecutiveDeaths: number;
+  outOfMemory: boolean;
+}
+
+export class WorkloadPool {
+  readonly name: string;
+  readonly threads: number;
+  readonly #pool: Piscina<WorkerTask, WorkerResult>;
+  readonly #owners: Int32Array;
+  readonly #listener: PoolListener;
+  readonly #sliceMs: number;
+  readonly #slots: SlotState[];
+  readonly #watched = new WeakSet<Worker>();
+  #stopping = false;
+  #destroying = false;
+  #failure: RunFailedError | undefined;
+  #lanes: Promise<void>[] = [];
+
+  constructor(workload: LoadedWorkload, config: Omit<WorkerConfig, 'slots' | 'workloadUrl' | 'workloadName' | 'params'>,
+    threads: number, sliceMs: number, listener: PoolListener) {
+    this.name = workload.name;
+    this.threads = threads;
+    this.#listener = listener;
+    this.#sliceMs = sliceMs;
+    const slots = new SharedArrayBuffer(threads * 2 * Int32Array.BYTES_PER_ELEMENT);
+    this.#owners = new Int32Array(slots, 0, threads);
+    this.#slots = Array.from({ length: threads }, () => ({ segment: -1, opsBefore: 0, ops: 0, threadId: 0, consecutiveDeaths: 0, outOfMemory: false }));
+    const workerData: WorkerConfig = {
+      ...config,
+      workloadUrl: workload.url,
+      workloadName: workload.name,
+      params: workload.params,
+      slots,
+    };
+    this.#pool = new Piscina({
+      filename: workerEntry.href,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Infinity,
+      // Sync atomics park idle workers in Atomics.wait, which stalls their timers.
+      atomics: 'disabled',
+      workerData,
+    });
+    this.#pool.on('workerCreate', () => this.#watchNewWorkers());
+    // A worker that throws outside a task: its exit handler records it; this keeps it from crashing the controller.
+    this.#pool.on('error', () => {});
+  }
+
+  /** Operations completed by every worker of this pool so far, respawned ones included. */
+  get opsTotal(): number {
+    return this.#slots.reduce((sum, s) => sum + s.opsBefore + s.ops, 0);
+  }
+
+  /** Whether any worker of this pool ran out of memory. */
+  get outOfMemory(): boolean {
+    return this.#slots.some((s) => s.outOfMemory);
+  }
+
+  /** Starts one dispatch lane per worker; each keeps one slice task in flight until stop(). */
+  start(): void {
+    this.#lanes = Array.from({ length: this.threads }, () => this.#lane());
+  }
+
+  /** Set when the pool cannot go on (setup failed, a worker keeps dying). */
+  get failure(): RunFailedError | undefined {
+    return this.#failure;
+  }
+
+  /** Lets running slices finish, tears every worker's workload down and stops the pool. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all(this.#lanes);
+    if (this.#failure === undefined) await this.#teardown();
+    this.#destroying = true;
+    await this.#pool.destroy();
+  }
+
+  workerName(slot: number): string {
+    return `${this.name}#${slot}`;
+  }
+
+  async #lane(): Promise<void> {
+    while (!this.#stopping && this.#failure === undefined) {
+      try {
+        this.#accept(await this.#pool.run({ kind: 'slice', ms: this.#sliceMs }));
+      } catch {
+        // The worker died under the task; its exit handler records why. Give piscina time to replace it.
+        await sleep(50);
+      }
+    }
+  }
+
+  #accept(result: WorkerResult, cooldown = false): void {
+    switch (result.kind) {
+      case 'no-slot':
+        this.#freeDeadSlots();
+        return;
+      case 'setup-failed':
+        this.#fail(errors.setupFailed(this.name, this.workerName(result.slot), result.message));
+        return;
+      case 'ok': {
+        const slot = this.#slots[result.slot];
+        if (slot === undefined) return;
+        if (result.segment > slot.segment) {
+          slot.segment = result.segment;
+          slot.opsBefore += slot.ops;
+          slot.threadId = result.threadId;
+          this.#emitEvent(result.slot, result.segment === 0 ? 'start' : 'respawn', `segment ${result.segment}`);
+        }
+        slot.ops = result.opsTotal;
+        if (result.teardownError !== undefined) this.#emitEvent(result.slot, 'teardown-error', result.teardownError);
+        if (result.sample !== undefined) {
+          slot.consecutiveDeaths = 0;
+          this.#listener.onSample({
+            workload: this.name,
+            worker: this.workerName(result.slot),
+            slot: result.slot,
+            segment: result.segment,
+            threadId: result.threadId,
+            sample: result.sample,
+            cooldown,
+          });
+        }
+      }
+    }
+  }
+
+  async #teardown(): Promise<void> {
+    const done = new Set<number>();
+    for (let round = 0; round < TEARDOWN_ROUNDS && done.size < this.threads; round++) {
+      // Idle workers each take one of these tasks; a worker that already tore down answers at once.
+      const results = await Promise.allSettled(
+        Array.from({ length: this.threads - done.size }, () => this.#pool.run({ kind: 'teardown' })),
+      );
+      for (const settled of results) {
+        if (settled.status !== 'fulfilled' || settled.value.kind !== 'ok') continue;
+        if (!done.has(settled.value.slot)) this.#accept(settled.value, true);
+        done.add(settled.value.slot);
+      }
+    }
+  }
+
+  /** piscina gives no handle on a new Worker's life, so find it among the pool's threads and listen. */
+  #watchNewWorkers(): void {
+    for (const worker of this.#pool.threads) {
+      if (this.#watched.has(worker)) continue;
+      this.#watched.add(worker);
+      const threadId = worker.threadId;
+      let error: (Error & { code?: string }) | undefined;
+      worker.once('error', (err: Error) => (error = err));
+      worker.once('exit', (code) => this.#onWorkerExit(threadId, code, error));
+    }
+  }
+
+  #onWorkerExit(threadId: number, code: number, error: (Error & { code?: string }) | undefined): void {
+    const slotIndex = this.#owners.indexOf(threadId);
+    if (slotIndex < 0) return;
+    Atomics.compareExchange(this.#owners, slotIndex, threadId, 0);
+    if (this.#destroying) return;
+    const slot = this.#slots[slotIndex];
+    if (slot === undefined) return;
+    const outOfMemory = error?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+    slot.outOfMemory ||= outOfMemory;
+    const detail = outOfMemory ? OUT_OF_MEMORY_DETAIL : error !== undefined ? `uncaught ${error.name}: ${error.message}` : `exit code ${code}`;
+    const kind = error === undefined && code === 0 ? 'exit' : 'crash';
+    this.#emitEvent(slotIndex, kind, detail, threadId);
+    slot.consecutiveDeaths++;
+    if (slot.consecutiveDeaths >= MAX_CONSECUTIVE_DEATHS && !this.#stopping) {
+      this.#fail(new RunFailedError(
+        `workload '${this.name}': worker ${this.workerName(slotIndex)} died ${slot.consecutiveDeaths} times ` +
+          `in a row without completing a sample (last: ${detail})`,
+      ));
+    }
+  }
+
+  /** Frees slots whose owner thread is gone, for a new worker that found none free. */
+  #freeDeadSlots(): void {
+    const live = new Set(this.#pool.threads.map((w) => w.threadId));
+    for (let slot = 0; slot < this.threads; slot++) {
+      const owner = Atomics.load(this.#owners, slot);
+      if (owner !== 0 && !live.has(owner)) Atomics.compareExchange(this.#owners, slot, owner, 0);
+    }
+  }
+
+  #emitEvent(slot: number, event: PoolEvent['event'], detail: string, threadId = this.#slots[slot]?.threadId ?? 0): void {
+    this.#listener.onEvent({ workload: this.name, worker: this.workerName(slot), threadId, event, detail });
+  }
+
+  #fail(error: RunFailedError): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#listener.onFailure(error);
+  }
+}

@@ -1,0 +1,69 @@
+/** Every error soak raises on purpose is built here, so messages and exit codes stay consistent. */
+
+export const ExitCode = {
+  pass: 0,
+  leak: 1,
+  usage: 2,
+  runFailed: 3,
+  inconclusiveStrict: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Bad input from the user: printed as one line, exit code 2, nothing written. */
+export class UsageError extends Error {
+  readonly exitCode = ExitCode.usage;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** The run itself failed (a workload's setup threw, workers kept dying, disk full): exit code 3. */
+export class RunFailedError extends Error {
+  readonly exitCode = ExitCode.runFailed;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RunFailedError';
+  }
+}
+
+export const errors = {
+  option(name: string, requirement: string, got: unknown): UsageError {
+    return new UsageError(`${name} must be ${requirement} (got ${describe(got)})`);
+  },
+  unknownWorkload(name: string, known: readonly string[]): UsageError {
+    return new UsageError(
+      `--workload: unknown workload '${name}'; built-in workloads are ${known.join(', ')}, ` +
+        `or give a path to a module such as ./my-workload.mjs`,
+    );
+  },
+  pluginMissing(path: string): UsageError {
+    return new UsageError(`--workload: no file at '${path}'; check the path (it is relative to the current directory)`);
+  },
+  pluginInvalid(path: string, problem: string): UsageError {
+    return new UsageError(`--workload: '${path}' ${problem}`);
+  },
+  unknownParam(spec: string, workloads: readonly { name: string; params: readonly string[] }[]): UsageError {
+    const known = workloads
+      .map((w) => `${w.name}: ${w.params.length > 0 ? w.params.join(', ') : '(no parameters)'}`)
+      .join('; ');
+    return new UsageError(`--param ${spec}: no such parameter (known parameters: ${known})`);
+  },
+  paramValue(spec: string, problem: string): UsageError {
+    return new UsageError(`--param ${spec}: ${problem}`);
+  },
+  outExists(dir: string): UsageError {
+    return new UsageError(`--out: '${dir}' already holds a run (samples.csv); choose another directory or remove it`);
+  },
+  setupFailed(workload: string, worker: string, message: string): RunFailedError {
+    return new RunFailedError(`workload '${workload}' setup failed in ${worker}: ${message}`);
+  },
+};
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) {
+    return String(value);
+  }
+  return JSON.stringify(value) ?? typeof value;
+}

@@ -1,0 +1,116 @@
+import { errors } from './errors.js';
+
+/** One `--param` override: `key=value` for every workload that has `key`, or `workload.key=value`. */
+export interface ParamOverride {
+  readonly workload?: string;
+  readonly key: string;
+  readonly value: string;
+  /** As the user wrote it, for error messages. */
+  readonly spec: string;
+}
+
+export interface SoakOptions {
+  /** Built-in workload names or paths to plugin modules. */
+  workloads: readonly string[];
+  /** How long to run, in seconds. */
+  durationS: number;
+  /** Time between samples, in seconds. */
+  intervalS: number;
+  /** Seconds at the start that are warm-up and not judged, or 'auto'. */
+  warmup: number | 'auto';
+  /** Workers per pool. */
+  threads: number;
+  /** Operations in flight per worker. */
+  concurrency: number;
+  params: readonly ParamOverride[];
+  /** Per worker; a slope whose lower confidence bound is above this is a leak. */
+  maxSlopeBytesPerHour: number;
+  /** Per worker, over the steady window. */
+  maxGrowthBytes: number;
+  /** Run directory; created, must not already hold a run. */
+  outDir: string;
+  seed: number;
+  /** Extra bytes per second retained in every worker: a positive control for calibration. */
+  injectLeakBytesPerS: number;
+  /** How long a worker runs operations per task before it reports back to the controller. */
+  sliceMs: number;
+  /** Inconclusive fails (exit code 4) instead of passing with a warning. */
+  strict: boolean;
+  /** Recorded in summary.json as run.command. */
+  command: string;
+}
+
+const MB = 1024 * 1024;
+
+export const defaults = {
+  durationS: 120,
+  intervalS: 1,
+  warmup: 'auto',
+  threads: 2,
+  concurrency: 4,
+  params: [],
+  maxSlopeBytesPerHour: 1 * MB,
+  maxGrowthBytes: 50 * MB,
+  injectLeakBytesPerS: 0,
+  sliceMs: 100,
+  strict: false,
+  command: 'run',
+} as const satisfies Partial<SoakOptions>;
+
+/** With `--warmup auto`: a quarter of the run, at most ten minutes (refined by the analysis). */
+export function autoWarmupS(durationS: number): number {
+  return Math.min(durationS / 4, 600);
+}
+
+export type OptionNames = Partial<Record<keyof SoakOptions, string>>;
+
+/**
+ * Checks every option and throws a UsageError naming the first that is wrong.
+ * `names` maps option keys to what the user typed (CLI flags); the default is `options.<key>`.
+ */
+export function validateOptions(options: SoakOptions, names: OptionNames = {}): void {
+  const name = (key: keyof SoakOptions): string => names[key] ?? `options.${key}`;
+  const positiveInteger = (key: 'threads' | 'concurrency' | 'seed' | 'sliceMs', min = 1): void => {
+    const value = options[key];
+    if (!Number.isSafeInteger(value) || value < min) {
+      throw errors.option(name(key), min === 0 ? 'a non-negative integer' : 'a positive integer', value);
+    }
+  };
+  const positiveNumber = (key: 'durationS' | 'intervalS' | 'maxSlopeBytesPerHour' | 'maxGrowthBytes'): void => {
+    const value = options[key];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw errors.option(name(key), 'a positive number', value);
+    }
+  };
+
+  if (!Array.isArray(options.workloads) || options.workloads.length === 0) {
+    throw errors.option(name('workloads'), 'a non-empty list of workload names or module paths', options.workloads);
+  }
+  positiveNumber('durationS');
+  positiveNumber('intervalS');
+  if (options.intervalS < 0.1) throw errors.option(name('intervalS'), 'at least 100ms', options.intervalS);
+  if (options.intervalS * 3 > options.durationS) {
+    throw errors.option(name('intervalS'), 'at most a third of the duration, so a run has several samples', options.intervalS);
+  }
+  if (options.warmup !== 'auto') {
+    if (!Number.isFinite(options.warmup) || options.warmup < 0 || options.warmup >= options.durationS) {
+      throw errors.option(name('warmup'), "'auto' or a duration shorter than --duration", options.warmup);
+    }
+  }
+  positiveInteger('threads');
+  positiveInteger('concurrency');
+  positiveInteger('seed', 0);
+  positiveInteger('sliceMs');
+  positiveNumber('maxSlopeBytesPerHour');
+  positiveNumber('maxGrowthBytes');
+  if (!Number.isFinite(options.injectLeakBytesPerS) || options.injectLeakBytesPerS < 0) {
+    throw errors.option(name('injectLeakBytesPerS'), 'a non-negative rate', options.injectLeakBytesPerS);
+  }
+  if (typeof options.outDir !== 'string' || options.outDir === '') {
+    throw errors.option(name('outDir'), 'a directory path', options.outDir);
+  }
+}
+
+export function warmupSeconds(options: Pick<SoakOptions, 'warmup' | 'durationS'>): number {
+  return options.warmup === 'auto' ? autoWarmupS(options.durationS) : options.warmup;
+}

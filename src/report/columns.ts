@@ -1,0 +1,11 @@
+/** Column orders of the files a run writes: the contract in shared/design.md; more only at the end. */
+
+export const sampleColumns = [
+  'time', 'elapsed_s', 'segment', 'phase', 'workload', 'worker', 'thread_id', 'ops_total', 'errors_total',
+  'heap_used_bytes', 'heap_total_bytes', 'external_bytes', 'array_buffers_bytes', 'active_handles', 'elu',
+  'latency_p50_us', 'latency_p99_us', 'rss_bytes', 'cpu_percent',
+  // Appended after the contract's columns: the forced GC's own duration, so its cost is visible.
+  'gc_ms',
+] as const;
+
+export const eventColumns = ['time', 'elapsed_s', 'workload', 'worker', 'thread_id', 'event', 'detail'] as const;

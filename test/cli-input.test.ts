@@ -1,0 +1,70 @@
+/** Bad input through the real CLI: one line on stderr naming the problem, exit code 2, nothing overwritten. */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { explain, fixture, readSummary, runCli, tempDir } from './helpers/cli.js';
+
+async function usageError(args: string[], message: RegExp): Promise<void> {
+  const out = join(tempDir(), 'run');
+  const result = await runCli([...args, '--out', out]);
+  assert.equal(result.code, 2, explain(result));
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${result.stderr}`);
+  assert.match(lines[0] ?? '', message);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  assert.equal(existsSync(out), false, 'nothing written');
+}
+
+test('an unknown command', () => usageError(['frobnicate'], /^soak: unknown command 'frobnicate'; commands are short, run, list/));
+test('an unknown flag', () => usageError(['run', '--frobnicate', '3'], /^soak: Unknown arguments?: frobnicate/));
+test('an unknown workload', () => usageError(['run', '--workload', 'nosuch'], /^soak: --workload: unknown workload 'nosuch'; built-in workloads are webhook, cache, circuit-breaker, refresh-manager/));
+test('a malformed duration', () => usageError(['run', '--duration', '10x'], /^soak: --duration must be a duration such as 90s, 10m or 24h \(got '10x'\)$/));
+test('a malformed interval', () => usageError(['run', '--interval', 'often'], /^soak: --interval must be a duration/));
+test('a malformed size', () => usageError(['run', '--max-growth', 'lots'], /^soak: --max-growth must be a size such as 50MB \(got 'lots'\)$/));
+test('a rate without a time unit', () => usageError(['run', '--max-slope', '1MB'], /^soak: --max-slope must be a rate such as 1MB\/h or 2KB\/s \(got '1MB'\)$/));
+test('a malformed injected leak', () => usageError(['run', '--inject-leak', 'much'], /^soak: --inject-leak must be a rate/));
+test('zero threads', () => usageError(['run', '--threads', '0'], /^soak: --threads must be a positive integer \(got 0\)$/));
+test('threads that are not a number', () => usageError(['run', '--threads', 'two'], /^soak: --threads must be an integer \(got 'two'\)$/));
+test('zero concurrency', () => usageError(['run', '--concurrency', '0'], /^soak: --concurrency must be a positive integer \(got 0\)$/));
+test('an interval too long for the duration', () => usageError(['run', '--duration', '10s', '--interval', '5s'], /^soak: --interval must be at most a third of the duration/));
+test('a plugin path that does not exist', () => usageError(['run', '--workload', './nope/missing.mjs'], /^soak: --workload: no file at '\.\/nope\/missing\.mjs'/));
+test('a plugin that exports no run', () => usageError(['run', '--workload', fixture('no-run.mjs')], /exports no run function/));
+test('a TypeScript plugin', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'w.ts'), 'export default {}');
+  return usageError(['run', '--workload', join(dir, 'w.ts')], /is TypeScript; compile it to JavaScript/);
+});
+test('a parameter that does not exist', () => usageError(['run', '--workload', 'cache', '--param', 'nosuch=1'], /^soak: --param nosuch=1: no such parameter \(known parameters: cache: /));
+test('a parameter value of the wrong type', () => usageError(['run', '--workload', 'cache', '--param', 'cache.capacity=big'], /expected a number, got 'big'/));
+test('a leak switch value that does not exist', () => usageError(['run', '--workload', 'cache', '--param', 'leak=everything'], /'everything' is not one of none/));
+
+test('an --out directory that already holds a run is left untouched', async () => {
+  const out = join(tempDir(), 'run');
+  mkdirSync(out);
+  writeFileSync(join(out, 'samples.csv'), 'earlier run\n');
+  writeFileSync(join(out, 'summary.json'), '{"earlier":true}\n');
+  const result = await runCli(['run', '--workload', 'cache', '--duration', '10s', '--out', out]);
+  assert.equal(result.code, 2, explain(result));
+  assert.match(result.stderr, /^soak: --out: '.*run' already holds a run \(samples\.csv\); choose another directory or remove it\n$/);
+  assert.equal(readFileSync(join(out, 'samples.csv'), 'utf8'), 'earlier run\n');
+  assert.equal(readFileSync(join(out, 'summary.json'), 'utf8'), '{"earlier":true}\n');
+});
+
+test('a plugin whose setup throws fails the run with exit code 3 and says which', async () => {
+  const out = join(tempDir(), 'run');
+  const result = await runCli(['run', '--workload', fixture('setup-throws.mjs'), '--duration', '10s', '--quiet', '--out', out]);
+  assert.equal(result.code, 3, explain(result));
+  assert.match(result.stderr, /soak: workload 'setup-throws' setup failed in setup-throws#\d: cannot reach the config service/);
+  const summary = readSummary(out);
+  assert.equal(summary.verdict, 'error');
+  assert.equal(summary.complete, false);
+});
+
+test('soak list shows every built-in workload with its parameters and leak switches', async () => {
+  const result = await runCli(['list']);
+  assert.equal(result.code, 0, explain(result));
+  for (const name of ['webhook', 'cache', 'circuit-breaker', 'refresh-manager']) assert.match(result.stdout, new RegExp(`^${name}: \\S`, 'm'));
+  assert.match(result.stdout, /^ {2}leak=none .*\(one of: none, /m);
+  assert.match(result.stdout, /^ {2}transport=inproc .*\(one of: inproc, http\)/m);
+});

@@ -1,0 +1,79 @@
+/** User plugin modules through the real CLI: attribution to a worker, crashes and respawns, injected leaks. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { explain, fixture, readSummary, runCli, tempDir } from './helpers/cli.js';
+
+test('a plugin leaking in one worker only is attributed to that worker', async () => {
+  const out = join(tempDir(), 'run');
+  const result = await runCli(['run', '--workload', fixture('leak-one-worker.mjs'), '--duration', '30s', '--threads', '2', '--quiet', '--out', out]);
+  assert.equal(result.code, 1, explain(result, out));
+  const summary = readSummary(out);
+  const [workload] = summary.workloads;
+  assert.equal(workload?.verdict, 'leak');
+  assert.equal(workload?.workers.find((w) => w.worker === 'leak-one-worker#0')?.verdict, 'leak');
+  assert.match(workload?.reason ?? '', /^leak-one-worker#0 heap grows/);
+  const other = workload?.workers.find((w) => w.worker === 'leak-one-worker#1');
+  assert.ok(other?.slopeBytesPerHour !== null && other !== undefined);
+  assert.ok((other.slopeBytesPerHour ?? 0) < (workload?.heap.slopeBytesPerHour ?? 0) / 100, 'the other worker grows far less');
+});
+
+test('a clean plugin passes and the samples follow the contract', async () => {
+  const out = join(tempDir(), 'run');
+  const result = await runCli(['run', '--workload', fixture('clean-plugin.mjs'), '--duration', '40s', '--threads', '2', '--json', '--quiet', '--out', out]);
+  assert.equal(result.code, 0, explain(result, out));
+  const printed = JSON.parse(result.stdout) as ReturnType<typeof readSummary>;
+  assert.deepEqual(printed, readSummary(out), '--json prints summary.json');
+  assert.equal(printed.verdict, 'pass');
+  assert.equal(printed.schemaVersion, 1);
+  assert.equal(printed.complete, true);
+
+  const [header, ...rows] = readFileSync(join(out, 'samples.csv'), 'utf8').trimEnd().split('\n');
+  assert.equal(header, 'time,elapsed_s,segment,phase,workload,worker,thread_id,ops_total,errors_total,heap_used_bytes,' +
+    'heap_total_bytes,external_bytes,array_buffers_bytes,active_handles,elu,latency_p50_us,latency_p99_us,rss_bytes,cpu_percent,gc_ms');
+  const byWorker = new Map<string, string[][]>();
+  for (const row of rows) {
+    const cells = row.split(',');
+    byWorker.set(cells[5] ?? '', [...(byWorker.get(cells[5] ?? '') ?? []), cells]);
+  }
+  assert.deepEqual([...byWorker.keys()].sort(), ['clean-plugin#0', 'clean-plugin#1', 'controller']);
+  for (const [worker, cells] of byWorker) {
+    // One row per interval (plus the first and the cooldown row for workers), within a few of the ideal.
+    assert.ok(cells.length >= 38 && cells.length <= 43, `${worker}: ${cells.length} rows`);
+    for (const c of cells) assert.match(c[0] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.deepEqual([...new Set(cells.map((c) => c[3]))], worker === 'controller' ? ['warmup', 'steady'] : ['warmup', 'steady', 'cooldown']);
+  }
+  const workerRows = byWorker.get('clean-plugin#0') ?? [];
+  const ops = workerRows.map((c) => Number(c[7]));
+  assert.ok(ops.every((v, i) => i === 0 || v >= (ops[i - 1] ?? 0)), 'ops_total only grows');
+  assert.ok((ops.at(-1) ?? 0) > 1000);
+  assert.ok(workerRows.every((c) => Number(c[9]) > 0 && Number(c[17]) > Number(c[9])), 'heap and RSS present');
+});
+
+test('a worker that dies is recorded, replaced under its slot name, and its series starts a new segment', async () => {
+  const dir = tempDir();
+  const out = join(dir, 'run');
+  const result = await runCli(['run', '--workload', fixture('crash-once.mjs'), '--param', `marker=${join(dir, 'crashed')}`,
+    '--duration', '20s', '--threads', '2', '--quiet', '--out', out]);
+  assert.notEqual(result.code, 3, explain(result, out));
+  const events = readFileSync(join(out, 'events.csv'), 'utf8');
+  assert.match(events, /crash-once,crash-once#1,\d+,crash,exit code 7\n/);
+  assert.match(events, /crash-once,crash-once#1,\d+,respawn,segment 1\n/);
+  const samples = readFileSync(join(out, 'samples.csv'), 'utf8');
+  assert.match(samples, /,1,(warmup|steady),crash-once,crash-once#1,/);
+  assert.doesNotMatch(samples, /,1,(warmup|steady),crash-once,crash-once#0,/);
+  assert.equal(readSummary(out).workloads[0]?.respawns, 1);
+});
+
+test('--inject-leak makes a clean plugin leak at about the injected rate', async () => {
+  const out = join(tempDir(), 'run');
+  const rate = 16 * 1024;
+  const result = await runCli(['run', '--workload', fixture('clean-plugin.mjs'), '--inject-leak', '16KB/s', '--duration', '30s', '--quiet', '--out', out]);
+  assert.equal(result.code, 1, explain(result, out));
+  for (const worker of readSummary(out).workloads[0]?.workers ?? []) {
+    const perS = (worker.slopeBytesPerHour ?? 0) / 3600;
+    assert.equal(worker.verdict, 'leak');
+    assert.ok(perS > rate * 0.8 && perS < rate * 1.4, `${worker.worker}: ${perS} B/s for ${rate} B/s injected`);
+  }
+});

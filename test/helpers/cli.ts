@@ -1,0 +1,53 @@
+/** Runs the real, compiled CLI in a child process, as a user would. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Summary } from '../../src/report/summary.js';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const cliPath = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function runCli(args: readonly string[], cwd = repoRoot): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export function tempDir(prefix = 'soak-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function fixture(name: string): string {
+  return join(repoRoot, 'test', 'fixtures', name);
+}
+
+export function readSummary(outDir: string): Summary {
+  return JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')) as Summary;
+}
+
+/** Where a run failed, the CLI's own words help more than an assertion message. */
+export function explain(result: CliResult, outDir?: string): string {
+  let text = `exit ${result.code}\nstderr:\n${result.stderr}`;
+  if (outDir !== undefined) {
+    try {
+      text += `\nsummary.md:\n${readFileSync(join(outDir, 'summary.md'), 'utf8')}`;
+    } catch {
+      // no summary written
+    }
+  }
+  return text;
+}

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UsageError } from '../src/errors.js';
+import { autoWarmupS, defaults, validateOptions, warmupSeconds, type SoakOptions } from '../src/options.js';
+
+const valid: SoakOptions = { ...defaults, workloads: ['cache'], outDir: '/tmp/x', seed: 1 };
+
+function rejects(patch: Partial<SoakOptions>, message: RegExp): void {
+  assert.throws(() => validateOptions({ ...valid, ...patch }), (err: unknown) => err instanceof UsageError && message.test(err.message));
+}
+
+test('the defaults with a workload and an out dir are valid', () => {
+  assert.doesNotThrow(() => validateOptions(valid));
+});
+
+test('options.workloads must be a non-empty list', () => rejects({ workloads: [] }, /^options\.workloads must be a non-empty list/));
+test('options.durationS must be a positive number', () => rejects({ durationS: 0 }, /^options\.durationS must be a positive number \(got 0\)$/));
+test('options.intervalS must be a positive number', () => rejects({ intervalS: -1 }, /^options\.intervalS must be a positive number/));
+test('options.intervalS must be at least 100ms', () => rejects({ intervalS: 0.05 }, /^options\.intervalS must be at least 100ms/));
+test('options.intervalS must leave several samples in the duration', () =>
+  rejects({ durationS: 10, intervalS: 5 }, /^options\.intervalS must be at most a third of the duration/));
+test('options.warmup must be shorter than the duration', () => rejects({ durationS: 60, warmup: 60 }, /^options\.warmup must be 'auto' or a duration shorter/));
+test('options.threads must be a positive integer', () => rejects({ threads: 0 }, /^options\.threads must be a positive integer \(got 0\)$/));
+test('options.threads must be an integer', () => rejects({ threads: 1.5 }, /^options\.threads must be a positive integer/));
+test('options.concurrency must be a positive integer', () => rejects({ concurrency: 0 }, /^options\.concurrency must be a positive integer/));
+test('options.seed must be a non-negative integer', () => rejects({ seed: -1 }, /^options\.seed must be a non-negative integer/));
+test('options.sliceMs must be a positive integer', () => rejects({ sliceMs: 0 }, /^options\.sliceMs must be a positive integer/));
+test('options.maxSlopeBytesPerHour must be a positive number', () => rejects({ maxSlopeBytesPerHour: 0 }, /^options\.maxSlopeBytesPerHour must be a positive number/));
+test('options.maxGrowthBytes must be a positive number', () => rejects({ maxGrowthBytes: Number.NaN }, /^options\.maxGrowthBytes must be a positive number/));
+test('options.injectLeakBytesPerS must be a non-negative rate', () => rejects({ injectLeakBytesPerS: -5 }, /^options\.injectLeakBytesPerS must be a non-negative rate/));
+test('options.outDir must be a directory path', () => rejects({ outDir: '' }, /^options\.outDir must be a directory path/));
+
+test('messages name the flag when the CLI maps option names', () => {
+  assert.throws(() => validateOptions({ ...valid, threads: 0 }, { threads: '--threads' }), /^UsageError: --threads must be a positive integer/);
+});
+
+test('auto warm-up is a quarter of the run, at most ten minutes; a fixed warm-up overrides it', () => {
+  assert.equal(autoWarmupS(120), 30);
+  assert.equal(autoWarmupS(86400), 600);
+  assert.equal(warmupSeconds({ warmup: 'auto', durationS: 40 }), 10);
+  assert.equal(warmupSeconds({ warmup: 5, durationS: 40 }), 5);
+});

@@ -1,0 +1,44 @@
+/**
+ * The built-in workloads through the real CLI, as CI runs them: clean they pass `soak short`
+ * as shipped; with their leak switches on they are found leaking. The leak runs put all four
+ * workloads in one soak (one pool each), so every pool's verdict must stand on its own.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { explain, readSummary, runCli, tempDir } from './helpers/cli.js';
+
+const builtIns = ['webhook', 'cache', 'circuit-breaker', 'refresh-manager'];
+
+test('soak short: every built-in workload, clean, passes', async () => {
+  const out = join(tempDir(), 'run');
+  const result = await runCli(['short', '--quiet', '--out', out]);
+  const summary = readSummary(out);
+  assert.deepEqual(summary.workloads.map((w) => w.name), builtIns);
+  for (const w of summary.workloads) {
+    assert.equal(w.verdict, 'pass', `${w.name}: ${w.reason}\n${explain(result, out)}`);
+    assert.equal(w.errorsTotal < w.opsTotal / 2, true, `${w.name}: ${w.errorsTotal} errors in ${w.opsTotal} operations`);
+    assert.equal(w.workers.length, 2);
+  }
+  assert.equal(result.code, 0, explain(result, out));
+  assert.equal(summary.run.durationS, 120);
+});
+
+for (const [label, params] of [
+  ['inproc webhook (dedup map), cache, circuit-breaker (listener), refresh-manager (interval)',
+    ['webhook.leak=dedup', 'cache.leak=side-index', 'circuit-breaker.leak=listener', 'refresh-manager.leak=interval']],
+  ['http webhook (per-request listener), circuit-breaker (timer)',
+    ['webhook.transport=http', 'webhook.leak=listener', 'circuit-breaker.leak=timer']],
+] as const) {
+  test(`leak switches are found: ${label}`, async () => {
+    const out = join(tempDir(), 'run');
+    const workloads = [...new Set(params.map((p) => p.split('.')[0] ?? ''))];
+    const result = await runCli(['run', '--workload', workloads.join(','), ...params.flatMap((p) => ['--param', p]),
+      '--duration', '60s', '--quiet', '--out', out]);
+    assert.equal(result.code, 1, explain(result, out));
+    for (const w of readSummary(out).workloads) {
+      assert.equal(w.verdict, 'leak', `${w.name}: ${w.reason}`);
+      assert.ok(w.workers.every((k) => k.verdict === 'leak'), `${w.name}: every worker leaks`);
+    }
+  });
+}
