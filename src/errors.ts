@@ -55,6 +55,9 @@ export const errors = {
   outExists(dir: string): UsageError {
     return new UsageError(`--out: '${dir}' already holds a run (samples.csv); choose another directory or remove it`);
   },
+  outUnusable(dir: string, reason: string): UsageError {
+    return new UsageError(`--out: cannot create '${dir}' (${reason}); give a directory you can write to`);
+  },
   setupFailed(workload: string, worker: string, message: string): RunFailedError {
     return new RunFailedError(`workload '${workload}' setup failed in ${worker}: ${message}`);
   },

@@ -51,6 +51,15 @@ test('an --out directory that already holds a run is left untouched', async () =
   assert.equal(readFileSync(join(out, 'summary.json'), 'utf8'), '{"earlier":true}\n');
 });
 
+test('an --out path that is a file', async () => {
+  const file = join(tempDir(), 'taken');
+  writeFileSync(file, 'keep me\n');
+  const result = await runCli(['run', '--workload', 'cache', '--duration', '10s', '--out', file]);
+  assert.equal(result.code, 2, explain(result));
+  assert.match(result.stderr, /^soak: --out: cannot create '.*taken' \(EEXIST: .*\); give a directory you can write to\n$/);
+  assert.equal(readFileSync(file, 'utf8'), 'keep me\n');
+});
+
 test('a plugin whose setup throws fails the run with exit code 3 and says which', async () => {
   const out = join(tempDir(), 'run');
   const result = await runCli(['run', '--workload', fixture('setup-throws.mjs'), '--duration', '10s', '--quiet', '--out', out]);

@@ -31,7 +31,7 @@ test('a clean plugin passes and the samples follow the contract', async () => {
 
   const [header, ...rows] = readFileSync(join(out, 'samples.csv'), 'utf8').trimEnd().split('\n');
   assert.equal(header, 'time,elapsed_s,segment,phase,workload,worker,thread_id,ops_total,errors_total,heap_used_bytes,' +
-    'heap_total_bytes,external_bytes,array_buffers_bytes,active_handles,elu,latency_p50_us,latency_p99_us,rss_bytes,cpu_percent,gc_ms');
+    'heap_total_bytes,external_bytes,array_buffers_bytes,active_handles,elu,latency_p50_us,latency_p99_us,rss_bytes,cpu_percent,gc_ms,code_bytes');
   const byWorker = new Map<string, string[][]>();
   for (const row of rows) {
     const cells = row.split(',');
@@ -76,4 +76,18 @@ test('--inject-leak makes a clean plugin leak at about the injected rate', async
     assert.equal(worker.verdict, 'leak');
     assert.ok(perS > rate * 0.8 && perS < rate * 1.4, `${worker.worker}: ${perS} B/s for ${rate} B/s injected`);
   }
+});
+
+test('SIGINT stops a run early: teardown runs and the summary says it is incomplete', async () => {
+  const out = join(tempDir(), 'run');
+  const started = Date.now();
+  const result = await runCli(['run', '--workload', fixture('clean-plugin.mjs'), '--duration', '10m', '--out', out], undefined,
+    (child) => setTimeout(() => child.kill('SIGINT'), 6000));
+  assert.ok(Date.now() - started < 30_000, 'stopped well before the duration');
+  assert.match(result.stderr, /SIGINT: stopping, tearing down and writing the summary/);
+  const summary = readSummary(out);
+  assert.equal(summary.complete, false);
+  assert.match(summary.error ?? '', /stopped early: SIGINT/);
+  assert.match(readFileSync(join(out, 'samples.csv'), 'utf8'), /,cooldown,clean-plugin,clean-plugin#0,/);
+  assert.ok(result.code === 0 || result.code === 1, explain(result, out));
 });

@@ -37,7 +37,7 @@ function series({ seconds, warmupS = 0, base = 8 * MB, slopePerS, sd, seed, opsP
     // A respawned worker starts again from a fresh heap: its own baseline, the same growth rate.
     const sinceStart = segment === 1 ? t - (respawnAtS ?? 0) : t;
     const phase: Phase = t < warmupS ? 'warmup' : 'steady';
-    s.add({ elapsedS: t, segment, phase, workload: 'w', worker: 'w#0', opsTotal: sinceStart * opsPerS, errorsTotal: 0, heapUsed: base + slopePerS * sinceStart + sd * n() });
+    s.add({ elapsedS: t, segment, phase, workload: 'w', worker: 'w#0', opsTotal: sinceStart * opsPerS, errorsTotal: 0, heapBytes: base + slopePerS * sinceStart + sd * n() });
   }
   return s;
 }
@@ -61,6 +61,21 @@ test('a slope near the threshold with wide noise is inconclusive and says how lo
   const a = analyzeWorker(series({ seconds: 120, warmupS: 30, slopePerS: MB / 3600, sd: 20000, seed: 3 }), thresholds, false);
   assert.equal(a.verdict, 'inconclusive', a.reason);
   assert.match(a.reason, /straddles the 1 MB\/h limit; this run can detect slopes above .* would decide/);
+});
+
+test('growth that settles within the steady window (warm-up still ending) is not called a leak', () => {
+  const s = new WorkerSeries('w', 'w#0');
+  const n = noise(10);
+  // Heap approaches a plateau 100 KB up with a 40 s time constant: steep at first, nearly flat by the end.
+  for (let t = 0; t <= 120; t++) {
+    s.add({ elapsedS: t, segment: 0, phase: t < 30 ? 'warmup' : 'steady', workload: 'w', worker: 'w#0', opsTotal: t * 1000, errorsTotal: 0,
+      heapBytes: 8 * MB + 100_000 * (1 - Math.exp(-(t - 10) / 40)) + 1000 * n() });
+  }
+  const a = analyzeWorker(s, thresholds, false);
+  assert.ok(a.state === 'fitted');
+  assert.ok(a.heap.ci95[0] > MB, 'over the whole window the growth is significant');
+  assert.equal(a.verdict, 'inconclusive', a.reason);
+  assert.match(a.reason, /in its later half .* is not clearly above the 1 MB\/h limit: warm-up may still be settling/);
 });
 
 test('fewer than ten steady samples is an honest "not enough data"', () => {
@@ -95,7 +110,7 @@ test('a workload takes its worst worker, and one that never completes an operati
   const leaking = new WorkerSeries('w', 'w#1');
   const n = noise(9);
   for (let t = 0; t <= 120; t++) {
-    leaking.add({ elapsedS: t, segment: 0, phase: t < 30 ? 'warmup' : 'steady', workload: 'w', worker: 'w#1', opsTotal: t * 10, errorsTotal: 0, heapUsed: 8 * MB + 5000 * t + 3500 * n() });
+    leaking.add({ elapsedS: t, segment: 0, phase: t < 30 ? 'warmup' : 'steady', workload: 'w', worker: 'w#1', opsTotal: t * 10, errorsTotal: 0, heapBytes: 8 * MB + 5000 * t + 3500 * n() });
   }
   const result = analyzeWorkload('w', [clean, leaking], thresholds, 30, new Set());
   assert.equal(result.verdict, 'leak');
@@ -103,7 +118,7 @@ test('a workload takes its worst worker, and one that never completes an operati
   assert.deepEqual(result.workers.map((w) => w.verdict), ['pass', 'leak']);
 
   const idle = new WorkerSeries('w', 'w#0');
-  for (let t = 0; t <= 60; t++) idle.add({ elapsedS: t, segment: 0, phase: 'steady', workload: 'w', worker: 'w#0', opsTotal: 0, errorsTotal: 0, heapUsed: 8 * MB });
+  for (let t = 0; t <= 60; t++) idle.add({ elapsedS: t, segment: 0, phase: 'steady', workload: 'w', worker: 'w#0', opsTotal: 0, errorsTotal: 0, heapBytes: 8 * MB });
   assert.equal(analyzeWorkload('w', [idle], thresholds, 0, new Set()).verdict, 'error');
 });
 

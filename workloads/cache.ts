@@ -1,10 +1,13 @@
 /**
  * `cache`: a policy cache (LRU + TTL) under churn, modelled on an authorization service's policy
- * cache. Each operation is one request against it: an access check (get, load on miss with
- * single-flight, evaluate), a policy update (set), a revocation (delete) or a tenant-wide
- * invalidation (by-tag secondary index). The key space is larger than the capacity, so the LRU
- * evicts constantly; hot keys live until their TTL and expire lazily on get or in the periodic
- * sweep. Every structure is bounded by `capacity`, so the clean cache plateaus by design.
+ * cache. Each operation is one request against it: mostly an access check (get, load and set on a
+ * miss with single-flight, evaluate the request against the policy); control-plane traffic arrives
+ * at fixed rates in time (so the churn does not depend on machine speed) and is carried out by the
+ * operation that finds it due: a policy update (set), a revocation (delete) or a tenant-wide
+ * invalidation (by-tag secondary index). The key space is larger than the capacity and a tenth of
+ * the checks go to the cold tail, so the LRU evicts constantly; the hot set stays cached until its
+ * TTL and then expires lazily on get or in the periodic sweep. Every structure is bounded by
+ * `capacity`, so the clean cache plateaus by design.
  *
  * Leak `side-index`: the expiry paths (lazy expiry on get and the sweep) take a shortcut and drop
  * the entry from the primary map and the expiry index but not from the by-tag index, so every
@@ -18,14 +21,17 @@ const LEAKS = ['none', 'side-index'] as const;
 type Leak = (typeof LEAKS)[number];
 
 const params = {
-  capacity: 2048,
-  keySpace: 8192,
+  capacity: 2000,
+  keySpace: 8000,
   ttlMs: 5000,
   valueBytes: 512,
   sweepMs: 250,
-  hotKeys: 1024,
+  hotKeys: 1000,
   hotShare: 0.9,
   tenants: 16,
+  updatesPerSec: 200,
+  revocationsPerSec: 100,
+  invalidationsPerSec: 0.5,
   leak: 'none' as string,
 };
 type CacheParams = typeof params;
@@ -60,18 +66,25 @@ interface PolicyDocument {
   readonly statements: readonly Statement[];
 }
 
+/** A batch permission check, as a UI asks "which of these may I do on this resource?". */
 interface AccessRequest {
   readonly tenant: string;
-  readonly action: string;
+  readonly actions: readonly string[];
   readonly resource: string;
   readonly attributes: Readonly<Record<string, string>>;
 }
 
 interface Decision {
   readonly allowed: boolean;
+  /** Statement that decided, if any. */
+  readonly matched: string | undefined;
+}
+
+interface BatchDecision {
   readonly policy: string;
   readonly version: number;
-  readonly matched: string | undefined;
+  readonly allowed: readonly string[];
+  readonly denied: number;
 }
 
 const SERVICES = ['storage', 'queue', 'billing', 'compute', 'iam'] as const;
@@ -106,7 +119,8 @@ function buildPolicy(
 ): PolicyDocument {
   const tenant = tenantOf(keyIndex, p.tenants);
   const env = ENVS[keyIndex % ENVS.length] as string;
-  const statementCount = Math.max(1, Math.round(p.valueBytes / 200));
+  // Serialized, a document is ~150 bytes of fixed fields plus ~200 per statement plus the description.
+  const statementCount = Math.max(1, Math.round(p.valueBytes / 400));
   const statements: Statement[] = [];
   for (let i = 0; i < statementCount; i++) {
     const service = pick(SERVICES, random);
@@ -125,7 +139,7 @@ function buildPolicy(
           : [{ key: 'team', op: 'prefix', value: `team-${keyIndex % 7}` }],
     });
   }
-  const descriptionLength = Math.max(16, p.valueBytes - statementCount * 160);
+  const descriptionLength = Math.max(16, p.valueBytes - 150 - statementCount * 200);
   const description = `policy ${keyIndex} v${version} for ${tenant}/${env}: `.padEnd(descriptionLength, '.');
   return {
     id: `policy-${keyIndex}`,
@@ -144,10 +158,10 @@ function matchesPattern(pattern: string, value: string): boolean {
 }
 
 /** Deny overrides allow; no matching statement means deny. */
-function evaluate(doc: PolicyDocument, req: AccessRequest): Decision {
+function evaluate(doc: PolicyDocument, action: string, req: AccessRequest): Decision {
   let allowedBy: string | undefined;
   for (const st of doc.statements) {
-    if (!st.actions.some((a) => matchesPattern(a, req.action))) continue;
+    if (!st.actions.some((a) => matchesPattern(a, action))) continue;
     if (!st.resources.some((r) => matchesPattern(r, req.resource))) continue;
     const conditionsHold = st.conditions.every((c) => {
       const actual = req.attributes[c.key];
@@ -155,12 +169,20 @@ function evaluate(doc: PolicyDocument, req: AccessRequest): Decision {
       return c.op === 'eq' ? actual === c.value : actual.startsWith(c.value);
     });
     if (!conditionsHold) continue;
-    if (st.effect === 'deny') {
-      return { allowed: false, policy: doc.id, version: doc.version, matched: st.sid };
-    }
+    if (st.effect === 'deny') return { allowed: false, matched: st.sid };
     allowedBy ??= st.sid;
   }
-  return { allowed: allowedBy !== undefined, policy: doc.id, version: doc.version, matched: allowedBy };
+  return { allowed: allowedBy !== undefined, matched: allowedBy };
+}
+
+function decide(doc: PolicyDocument, req: AccessRequest): BatchDecision {
+  const allowed: string[] = [];
+  let denied = 0;
+  for (const action of req.actions) {
+    if (evaluate(doc, action, req).allowed) allowed.push(action);
+    else denied++;
+  }
+  return { policy: doc.id, version: doc.version, allowed, denied };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -359,9 +381,21 @@ interface State {
   readonly loading: Map<string, Promise<PolicyDocument>>;
   readonly sweeper: NodeJS.Timeout;
   readonly random: () => number;
+  /** When the next control-plane update, revocation and invalidation are due (performance.now() ms). */
+  readonly due: { update: number; revocation: number; invalidation: number };
   decisions: { allowed: number; denied: number };
   loads: number;
   staleLoads: number;
+}
+
+/**
+ * The next due time of events arriving at random (Poisson) at `perSec` a second; at most 1 s of
+ * backlog is kept. Random gaps keep them from falling into step with anything periodic.
+ */
+function nextDue(previous: number, perSec: number, now: number, random: () => number): number {
+  if (!(perSec > 0)) return Number.POSITIVE_INFINITY;
+  const gap = (-Math.log(1 - random()) * 1000) / perSec;
+  return Math.max(previous + gap, now - 1000);
 }
 
 /** Access checks: mostly the hot set, the rest anywhere in the key space (the cold tail churns the LRU). */
@@ -410,15 +444,15 @@ function makeRequest(state: State, keyIndex: number): AccessRequest {
   const env = r() < 0.7 ? (ENVS[keyIndex % ENVS.length] as string) : pick(ENVS, r);
   return {
     tenant,
-    action: `${service}:${pick(VERBS, r)}`,
+    actions: VERBS.map((verb) => `${service}:${verb}`),
     resource: `res:${tenant}:${service}/${env}/object-${Math.floor(r() * 1000)}`,
     attributes: { region: pick(REGIONS, r), team: `team-${Math.floor(r() * 7)}-${Math.floor(r() * 10)}` },
   };
 }
 
-function record(state: State, decision: Decision): Decision {
-  if (decision.allowed) state.decisions.allowed++;
-  else state.decisions.denied++;
+function record(state: State, decision: BatchDecision): BatchDecision {
+  state.decisions.allowed += decision.allowed.length;
+  state.decisions.denied += decision.denied;
   return decision;
 }
 
@@ -435,6 +469,9 @@ export default defineWorkload({
     hotKeys: 'size of the hot set of policies that most access checks ask for (keep it below capacity)',
     hotShare: 'fraction of access checks that go to the hot set; the rest spread over the whole key space',
     tenants: 'number of tenants; each is a tag that can be invalidated at once',
+    updatesPerSec: 'policy updates (set of a new version, any key) per second',
+    revocationsPerSec: 'policy revocations (delete, any key) per second',
+    invalidationsPerSec: 'tenant-wide invalidations (by-tag index) per second',
     leak: "'side-index': expired entries stay in the by-tag index forever",
   },
   paramChoices: { leak: LEAKS },
@@ -446,6 +483,9 @@ export default defineWorkload({
     for (const name of ['capacity', 'keySpace', 'ttlMs', 'valueBytes', 'sweepMs', 'hotKeys', 'tenants'] as const) {
       if (!(p[name] > 0)) throw new Error(`cache: ${name} must be positive, got ${p[name]}`);
     }
+    for (const name of ['updatesPerSec', 'revocationsPerSec', 'invalidationsPerSec'] as const) {
+      if (!(p[name] >= 0)) throw new Error(`cache: ${name} must be >= 0, got ${p[name]}`);
+    }
     if (!(p.hotShare >= 0 && p.hotShare <= 1)) throw new Error(`cache: hotShare must be in [0, 1], got ${p.hotShare}`);
     const keySpace = Math.floor(p.keySpace);
     const bucketMs = Math.max(1, Math.min(p.sweepMs, p.ttlMs / 4));
@@ -453,6 +493,8 @@ export default defineWorkload({
     const keys: string[] = [];
     for (let i = 0; i < keySpace; i++) keys.push(`policy:${tenantOf(i, p.tenants)}:${i}`);
     const sweeper = setInterval(() => cache.sweep(performance.now()), p.sweepMs);
+    const now = performance.now();
+    const random = (): number => ctx.random();
     return {
       params: { ...p, keySpace },
       cache,
@@ -460,37 +502,48 @@ export default defineWorkload({
       versions: new Uint32Array(keySpace),
       loading: new Map(),
       sweeper,
-      random: () => ctx.random(),
+      random,
+      due: {
+        update: nextDue(now, p.updatesPerSec, now, random),
+        revocation: nextDue(now, p.revocationsPerSec, now, random),
+        invalidation: nextDue(now, p.invalidationsPerSec, now, random),
+      },
       decisions: { allowed: 0, denied: 0 },
       loads: 0,
       staleLoads: 0,
     };
   },
 
-  run(state: State): Decision | number | boolean | Promise<Decision> {
-    const roll = state.random();
-    if (roll < 0.98) {
-      // Access check: the hot path.
-      const keyIndex = pickAccessedKey(state);
-      const request = makeRequest(state, keyIndex);
-      const doc = getOrLoad(state, keyIndex);
-      if (doc instanceof Promise) return doc.then((d) => record(state, evaluate(d, request)));
-      return record(state, evaluate(doc, request));
+  run(state: State): BatchDecision | number | boolean | Promise<BatchDecision> {
+    // Control-plane traffic arrives at fixed rates in time, whatever the request rate is; the
+    // operation that finds one due performs it, so every operation is a get, a set or a delete.
+    const now = performance.now();
+    const due = state.due;
+    if (now >= due.invalidation) {
+      due.invalidation = nextDue(due.invalidation, state.params.invalidationsPerSec, now, state.random);
+      // A tenant's bundle changed: invalidate everything tagged with it.
+      return state.cache.invalidateTag(`tenant:${tenantOf(pickAnyKey(state), state.params.tenants)}`);
     }
-    const keyIndex = pickAnyKey(state);
-    if (roll < 0.99) {
+    if (now >= due.update) {
+      due.update = nextDue(due.update, state.params.updatesPerSec, now, state.random);
       // Policy update pushed by the control plane: bump the version and cache the new document.
+      const keyIndex = pickAnyKey(state);
       const version = (state.versions[keyIndex] = (state.versions[keyIndex] ?? 0) + 1);
       const doc = buildPolicy(keyIndex, version, state.params, state.random);
-      state.cache.set(state.keys[keyIndex] as string, doc, doc.tags, performance.now());
+      state.cache.set(state.keys[keyIndex] as string, doc, doc.tags, now);
       return version;
     }
-    if (roll < 0.99999) {
+    if (now >= due.revocation) {
+      due.revocation = nextDue(due.revocation, state.params.revocationsPerSec, now, state.random);
       // Revocation: drop it; the next access check reloads it.
-      return state.cache.delete(state.keys[keyIndex] as string);
+      return state.cache.delete(state.keys[pickAnyKey(state)] as string);
     }
-    // A tenant's bundle changed: invalidate everything tagged with it.
-    return state.cache.invalidateTag(`tenant:${tenantOf(keyIndex, state.params.tenants)}`);
+    // Access check: the hot path.
+    const keyIndex = pickAccessedKey(state);
+    const request = makeRequest(state, keyIndex);
+    const doc = getOrLoad(state, keyIndex);
+    if (doc instanceof Promise) return doc.then((d) => record(state, decide(d, request)));
+    return record(state, decide(doc, request));
   },
 
   async teardown(state: State): Promise<void> {

@@ -19,6 +19,7 @@
  * - `timer`: the slow-call watchdog interval is cleared only on the success path, so every failed,
  *   timed-out or cancelled call leaves an interval running forever (handles grow without bound).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
 import { defineWorkload } from '../src/workload.js';
 import type { WorkloadContext } from '../src/workload.js';
@@ -87,6 +88,7 @@ class CircuitBreaker extends EventEmitter<BreakerEvents> {
   #probeSuccesses = 0;
   #openTimer: NodeJS.Timeout | undefined;
   #openedAt = 0;
+  #disposed = false;
   readonly counters: BreakerCounters = {
     admitted: 0,
     rejected: 0,
@@ -162,6 +164,7 @@ class CircuitBreaker extends EventEmitter<BreakerEvents> {
   }
 
   dispose(): void {
+    this.#disposed = true;
     clearTimeout(this.#openTimer);
     this.#openTimer = undefined;
     this.removeAllListeners();
@@ -180,7 +183,7 @@ class CircuitBreaker extends EventEmitter<BreakerEvents> {
     if (to === 'open') {
       this.counters.opened++;
       this.#openedAt = performance.now();
-      this.#openTimer = setTimeout(() => {
+      if (!this.#disposed) this.#openTimer = setTimeout(() => {
         this.#openTimer = undefined;
         this.#transition('half-open');
       }, this.openMs);
@@ -212,25 +215,6 @@ interface Response {
   readonly body: { readonly items: readonly string[]; readonly servedBy: string };
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * A downstream that alternates healthy spells (1-4 s, rare errors) and bursts (0.3-1.5 s, mostly
  * 503s and some responses slower than the callers' timeout). The schedule advances lazily on calls.
@@ -258,7 +242,7 @@ class FlakyDownstream {
     }
     const slow = this.#burst && this.random() < 0.25;
     const latency = slow ? this.p.callTimeoutMs * 2 : this.random() * this.p.maxLatencyMs;
-    await sleep(latency, signal);
+    await sleep(latency, undefined, { signal });
     if (this.random() < (this.#burst ? this.p.burstFailureRate : this.p.failureRate)) {
       throw new DownstreamError(503, `${this.name}: service unavailable for ${req.method} ${req.path}`);
     }
@@ -290,6 +274,8 @@ interface State {
   readonly slowCalls: { logged: number; lastMessage: string };
   /** Recent trace lines, a bounded ring. */
   readonly trace: TraceRing;
+  /** Calls in flight, so teardown can let them finish (each ends within callTimeoutMs). */
+  readonly inflight: Set<Promise<Outcome>>;
   nextRequestId: number;
 }
 
@@ -355,7 +341,12 @@ async function callThrough(state: State, client: Client, req: Request, shutdown:
     if (state.p.leak === 'timer') clearInterval(watchdog); // the bug: only the success path clears it
     outcome = 'ok';
   } catch (err) {
-    outcome = classify(err, shutdown);
+    try {
+      outcome = classify(err, shutdown);
+    } catch (unexpected) {
+      breaker.release(permit);
+      throw unexpected;
+    }
     if (outcome === 'failed' || outcome === 'timeout') breaker.recordFailure(permit);
     else breaker.release(permit);
   } finally {
@@ -432,6 +423,7 @@ export default defineWorkload({
       random,
       slowCalls: { logged: 0, lastMessage: '' },
       trace: new TraceRing(128),
+      inflight: new Set(),
       nextRequestId: 1,
     };
   },
@@ -439,12 +431,20 @@ export default defineWorkload({
   async run(state: State, ctx: WorkloadContext): Promise<Outcome> {
     const client = state.clients[Math.floor(state.random() * state.clients.length)] as Client;
     const req = makeRequest(state, client.downstream.name);
-    const outcome = await callThrough(state, client, req, ctx.signal);
+    const call = callThrough(state, client, req, ctx.signal);
+    state.inflight.add(call);
+    let outcome: Outcome;
+    try {
+      outcome = await call;
+    } finally {
+      state.inflight.delete(call);
+    }
     client.outcomes[outcome]++;
     return outcome;
   },
 
-  teardown(state: State): void {
+  async teardown(state: State): Promise<void> {
+    await Promise.allSettled([...state.inflight]);
     for (const client of state.clients) client.breaker.dispose();
   },
 });

@@ -13,7 +13,8 @@ export interface SampleRow {
   readonly worker: string;
   readonly opsTotal: number;
   readonly errorsTotal: number;
-  readonly heapUsed: number;
+  /** The judged heap: post-GC heap used less V8's code space. */
+  readonly heapBytes: number;
 }
 
 class GrowableArray {
@@ -64,12 +65,12 @@ export class WorkerSeries {
     counters.lastOps = Math.max(counters.lastOps, row.opsTotal);
     counters.lastErrors = Math.max(counters.lastErrors, row.errorsTotal);
     if (row.phase === 'cooldown') {
-      this.#cooldownHeap = row.heapUsed;
+      this.#cooldownHeap = row.heapBytes;
       return;
     }
     if (row.phase !== 'steady') return;
     this.#steadyT.push(row.elapsedS);
-    this.#steadyHeap.push(row.heapUsed);
+    this.#steadyHeap.push(row.heapBytes);
     this.#steadySegment.push(row.segment);
     counters.firstSteadyOps ??= row.opsTotal;
     counters.firstSteadyS ??= row.elapsedS;

@@ -37,6 +37,8 @@ export interface HeapTrend {
   readonly steadySamples: number;
   readonly steadySpanS: number;
   readonly lag1Autocorrelation: number;
+  /** The slope over the later half of the steady window: a leak keeps growing, warm-up settles. */
+  readonly laterHalf: { readonly slopeBytesPerHour: number; readonly ci95: readonly [number, number] } | undefined;
 }
 
 /** A worker's analysis, tagged by what could be computed. */
@@ -78,6 +80,7 @@ export function analyzeWorker(series: WorkerSeries, thresholds: Thresholds, outO
   const spanS = steadySpan(t, segment);
   const limit = thresholds.maxSlopeBytesPerHour / 3600;
   const opsPerS = series.steadyOpsPerS;
+  const laterHalf = laterHalfSlope(t, heap, segment);
   const trend: HeapTrend = {
     slopeBytesPerHour: fit.slope * 3600,
     ci95: [lo * 3600, hi * 3600],
@@ -88,10 +91,13 @@ export function analyzeWorker(series: WorkerSeries, thresholds: Thresholds, outO
     steadySamples: t.length,
     steadySpanS: spanS,
     lag1Autocorrelation: fit.lag1Autocorrelation,
+    laterHalf,
   };
-  const leak = lo > limit || lo * spanS > thresholds.maxGrowthBytes;
+  const grew = lo > limit || lo * spanS > thresholds.maxGrowthBytes;
+  // Growth that has stopped by the second half is warm-up settling, not (yet) a leak.
+  const persists = laterHalf !== undefined && laterHalf.ci95[0] / 3600 > Math.min(limit, thresholds.maxGrowthBytes / spanS);
   const pass = hi < limit && hi * spanS < thresholds.maxGrowthBytes;
-  const verdict: Verdict = leak ? 'leak' : pass ? 'pass' : 'inconclusive';
+  const verdict: Verdict = grew && persists ? 'leak' : pass ? 'pass' : 'inconclusive';
   return { state: 'fitted', worker, verdict, heap: trend, reason: explain(worker, verdict, trend, thresholds, limit, hi - lo) };
 }
 
@@ -106,6 +112,11 @@ function explain(worker: string, verdict: Verdict, trend: HeapTrend, thresholds:
     case 'pass':
       return `${worker} heap is flat: ${slope}, under ${limitText}`;
     default: {
+      if (trend.ci95[0] / 3600 > limit && trend.laterHalf !== undefined) {
+        return `${worker} heap grew ${slope} over the steady window, but in its later half ` +
+          `${formatRatePerHour(trend.laterHalf.slopeBytesPerHour)} (95% CI ${formatRatePerHour(trend.laterHalf.ci95[0])} to ` +
+          `${formatRatePerHour(trend.laterHalf.ci95[1])}) is not clearly above ${limitText}: warm-up may still be settling; run longer or set a longer --warmup`;
+      }
       // The interval's half-width shrinks as T^-1.5 for a fixed interval, so this is the run length that would decide.
       const distance = Math.abs(trend.slopeBytesPerHour / 3600 - limit);
       const needS = distance > 0 ? trend.steadySpanS * Math.pow(width / 2 / distance, 2 / 3) : Infinity;
@@ -113,6 +124,22 @@ function explain(worker: string, verdict: Verdict, trend: HeapTrend, thresholds:
       return `${worker} heap slope ${slope} straddles ${limitText}; this run can detect slopes above ` +
         `${formatRatePerHour(trend.minDetectableSlopeBytesPerHour)}, ${advice}`;
     }
+  }
+}
+
+/** Slope and interval over the points in the later half of the steady time span, if they can be fitted. */
+function laterHalfSlope(t: Float64Array, heap: Float64Array, segment: Float64Array): HeapTrend['laterHalf'] {
+  const first = t[0] ?? 0;
+  const middle = first + ((t[t.length - 1] ?? first) - first) / 2;
+  const from = t.findIndex((v) => v >= middle);
+  if (from < 0 || t.length - from < MIN_STEADY_SAMPLES / 2) return undefined;
+  try {
+    const fit = segmentedSlopeFit(t.subarray(from), heap.subarray(from), segment.subarray(from));
+    const [lo, hi] = slopeInterval(fit);
+    return { slopeBytesPerHour: fit.slope * 3600, ci95: [lo * 3600, hi * 3600] };
+  } catch (err) {
+    if (err instanceof RangeError) return undefined;
+    throw err;
   }
 }
 

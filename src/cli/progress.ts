@@ -30,5 +30,8 @@ export function printResult(result: RunResult): void {
     const slope = w.heap.slopeBytesPerHour === null ? '' : ` ${formatRatePerHour(w.heap.slopeBytesPerHour)}`;
     return `  ${w.verdict.toUpperCase().padEnd(12)} ${w.name.padEnd(18)}${slope}  ${w.reason}`;
   });
-  process.stderr.write([`soak: verdict ${summary.verdict.toUpperCase()}`, ...lines, `soak: reports in ${result.outDir}`, ''].join('\n'));
+  const warning = summary.verdict === 'inconclusive'
+    ? ['soak: warning: inconclusive: the data cannot tell a leak from none at these thresholds; see the reasons above (--strict makes this fail)']
+    : [];
+  process.stderr.write([`soak: verdict ${summary.verdict.toUpperCase()}`, ...lines, ...warning, `soak: reports in ${result.outDir}`, ''].join('\n'));
 }

@@ -58,7 +58,11 @@ export class Soak extends EventEmitter {
     const workloads = await loadWorkloads(options.workloads, options.params);
     const outDir = options.outDir;
     if (existsSync(join(outDir, 'samples.csv'))) throw errors.outExists(outDir);
-    mkdirSync(outDir, { recursive: true });
+    try {
+      mkdirSync(outDir, { recursive: true });
+    } catch (err) {
+      throw errors.outUnusable(outDir, err instanceof Error ? err.message : String(err));
+    }
     this.emit('start', outDir);
 
     const samplesCsv = new CsvAppender(join(outDir, 'samples.csv'), sampleColumns);
@@ -83,7 +87,7 @@ export class Soak extends EventEmitter {
         samplesCsv.append([
           new Date(m.timeMs).toISOString(), round(elapsedS, 3), s.segment, rowPhase, s.workload, s.worker, s.threadId,
           m.opsTotal, m.errorsTotal, m.heapUsed, m.heapTotal, m.external, m.arrayBuffers, m.activeHandles,
-          round(m.elu, 4), m.latencyP50Us, m.latencyP99Us, processSample.rssBytes, round(processSample.cpuPercent, 1), round(m.gcMs, 2),
+          round(m.elu, 4), m.latencyP50Us, m.latencyP99Us, processSample.rssBytes, round(processSample.cpuPercent, 1), round(m.gcMs, 2), m.codeBytes,
         ]);
         this.emit('sample', s);
       },
@@ -125,7 +129,7 @@ export class Soak extends EventEmitter {
       samplesCsv.append([
         new Date(now).toISOString(), round(elapsedS, 3), 0, phase, '', 'controller', 0, undefined, undefined,
         m.heapUsed, m.heapTotal, m.external, m.arrayBuffers, m.activeHandles, round(m.elu, 4), undefined, undefined,
-        processSample.rssBytes, round(processSample.cpuPercent, 1), round(m.gcMs, 2),
+        processSample.rssBytes, round(processSample.cpuPercent, 1), round(m.gcMs, 2), m.codeBytes,
       ]);
       samplesCsv.sync();
       eventsCsv.sync();

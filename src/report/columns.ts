@@ -6,6 +6,8 @@ export const sampleColumns = [
   'latency_p50_us', 'latency_p99_us', 'rss_bytes', 'cpu_percent',
   // Appended after the contract's columns: the forced GC's own duration, so its cost is visible.
   'gc_ms',
+  // Of heap_used_bytes, V8's code space: compiled code comes and goes with the JIT, so the verdict leaves it out.
+  'code_bytes',
 ] as const;
 
 export const eventColumns = ['time', 'elapsed_s', 'workload', 'worker', 'thread_id', 'event', 'detail'] as const;

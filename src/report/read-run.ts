@@ -26,7 +26,7 @@ export async function readRun(samplesPath: string, eventsPath: string): Promise<
       worker: record['worker'] ?? '',
       opsTotal: Number(record['ops_total'] || 0),
       errorsTotal: Number(record['errors_total'] || 0),
-      heapUsed: Number(record['heap_used_bytes']),
+      heapBytes: Number(record['heap_used_bytes']) - Number(record['code_bytes'] || 0),
     });
   }
   const outOfMemory = new Set<string>();

@@ -1,5 +1,5 @@
 /** Memory measurement inside one thread (a worker or the controller): a forced full GC, then the isolate's own figures. */
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createHistogram, performance, type EventLoopUtilization } from 'node:perf_hooks';
 
@@ -10,6 +10,8 @@ const gc = runInNewContext('gc') as () => void;
 export interface Measurement {
   readonly timeMs: number;
   readonly heapUsed: number;
+  /** Of heapUsed, what holds compiled code: it grows and shrinks with the JIT, not with the program's objects. */
+  readonly codeBytes: number;
   readonly heapTotal: number;
   readonly external: number;
   readonly arrayBuffers: number;
@@ -42,6 +44,7 @@ export class Meter {
     return {
       timeMs: Date.now(),
       heapUsed: memory.heapUsed,
+      codeBytes: codeSpaceUsed(),
       heapTotal: memory.heapTotal,
       external: memory.external,
       arrayBuffers: memory.arrayBuffers,
@@ -52,4 +55,12 @@ export class Meter {
       gcMs,
     };
   }
+}
+
+function codeSpaceUsed(): number {
+  let bytes = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    if (space.space_name === 'code_space' || space.space_name === 'code_large_object_space') bytes += space.space_used_size;
+  }
+  return bytes;
 }

@@ -1,4 +1,5 @@
 /** Messages between the controller and the worker entry. Plain data: they cross threads by structured clone. */
+import type { Measurement } from '../sampling/meter.js';
 import type { Params } from '../workload.js';
 
 /** Shared by every worker of one pool (piscina's workerData). */
@@ -18,22 +19,11 @@ export interface WorkerConfig {
 export type WorkerTask = { readonly kind: 'slice'; readonly ms: number } | { readonly kind: 'teardown' };
 
 /** Figures a worker measures about itself right after a forced full GC. */
-export interface WorkerSample {
+export interface WorkerSample extends Measurement {
+  /** The controller's tick this sample answers. */
   readonly tick: number;
-  /** Epoch milliseconds at which the heap was read. */
-  readonly timeMs: number;
   readonly opsTotal: number;
   readonly errorsTotal: number;
-  readonly heapUsed: number;
-  readonly heapTotal: number;
-  readonly external: number;
-  readonly arrayBuffers: number;
-  readonly activeHandles: number;
-  /** Event-loop utilisation since the previous sample, 0..1. */
-  readonly elu: number;
-  readonly latencyP50Us: number;
-  readonly latencyP99Us: number;
-  readonly gcMs: number;
 }
 
 export type WorkerResult =
