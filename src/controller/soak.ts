@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { analyzeWorkload, worstVerdict, type Verdict } from '../analysis/verdict.js';
 import { ExitCode, errors, type RunFailedError } from '../errors.js';
 import { defaults, validateOptions, warmupSeconds, type OptionNames, type SoakOptions } from '../options.js';
-import { eventColumns, sampleColumns } from '../report/columns.js';
-import { CsvAppender } from '../report/csv-appender.js';
 import { readRun } from '../report/read-run.js';
+import { RunFiles, round } from '../report/run-files.js';
 import { buildSummary, renderMarkdown, type RunFacts, type Summary } from '../report/summary.js';
 import { Meter } from '../sampling/meter.js';
 import { clearProcessSampler, sampleProcess, type ProcessSample } from '../sampling/process-sampler.js';
@@ -65,34 +64,20 @@ export class Soak extends EventEmitter {
     }
     this.emit('start', outDir);
 
-    const samplesCsv = new CsvAppender(join(outDir, 'samples.csv'), sampleColumns);
-    const eventsCsv = new CsvAppender(join(outDir, 'events.csv'), eventColumns);
     const startedAt = new Date();
-    const startMs = startedAt.getTime();
+    const files = new RunFiles(outDir, startedAt.getTime());
     const warmupS = warmupSeconds(options);
     const tick = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     let processSample: ProcessSample = await sampleProcess();
     let phase: 'warmup' | 'steady' = warmupS > 0 ? 'warmup' : 'steady';
 
-    const elapsedAt = (ms: number): number => Math.max(0, (ms - startMs) / 1000);
-    const writeEvent = (workload: string, worker: string, threadId: number, event: string, detail: string): void => {
-      const now = Date.now();
-      eventsCsv.append([new Date(now).toISOString(), round(elapsedAt(now), 3), workload, worker, threadId, event, detail]);
-    };
     const listener = {
       onSample: (s: PoolSample): void => {
-        const m = s.sample;
-        const elapsedS = elapsedAt(m.timeMs);
-        const rowPhase = s.cooldown ? 'cooldown' : elapsedS < warmupS ? 'warmup' : 'steady';
-        samplesCsv.append([
-          new Date(m.timeMs).toISOString(), round(elapsedS, 3), s.segment, rowPhase, s.workload, s.worker, s.threadId,
-          m.opsTotal, m.errorsTotal, m.heapUsed, m.heapTotal, m.external, m.arrayBuffers, m.activeHandles,
-          round(m.elu, 4), m.latencyP50Us, m.latencyP99Us, processSample.rssBytes, round(processSample.cpuPercent, 1), round(m.gcMs, 2), m.codeBytes,
-        ]);
+        files.workerSample(s, s.cooldown ? 'cooldown' : files.elapsedAt(s.sample.timeMs) < warmupS ? 'warmup' : 'steady', processSample);
         this.emit('sample', s);
       },
       onEvent: (e: PoolEvent): void => {
-        writeEvent(e.workload, e.worker, e.threadId, e.event, e.detail);
+        files.event(e.workload, e.worker, e.threadId, e.event, e.detail);
         this.emit('event', e);
       },
       onFailure: (error: RunFailedError): void => {
@@ -101,7 +86,7 @@ export class Soak extends EventEmitter {
       },
     };
 
-    writeEvent('', 'controller', 0, 'phase', phase);
+    files.event('', 'controller', 0, 'phase', phase);
     const pools = workloads.map((w) => new WorkloadPool(w, {
       concurrency: options.concurrency,
       seed: options.seed,
@@ -110,7 +95,6 @@ export class Soak extends EventEmitter {
     }, options.threads, options.sliceMs, listener));
     for (const pool of pools) pool.start();
 
-    // The controller measures itself like a worker: the tool must not leak either.
     const controllerMeter = new Meter();
     let ticks = 0;
     let tickTimer: NodeJS.Timeout | undefined;
@@ -119,26 +103,20 @@ export class Soak extends EventEmitter {
       Atomics.store(tick, 0, ticks);
       processSample = await sampleProcess();
       const now = Date.now();
-      const elapsedS = elapsedAt(now);
+      const elapsedS = files.elapsedAt(now);
       if (phase === 'warmup' && elapsedS >= warmupS) {
         phase = 'steady';
-        writeEvent('', 'controller', 0, 'phase', phase);
+        files.event('', 'controller', 0, 'phase', phase);
         this.emit('phase', phase);
       }
-      const m = controllerMeter.measure();
-      samplesCsv.append([
-        new Date(now).toISOString(), round(elapsedS, 3), 0, phase, '', 'controller', 0, undefined, undefined,
-        m.heapUsed, m.heapTotal, m.external, m.arrayBuffers, m.activeHandles, round(m.elu, 4), undefined, undefined,
-        processSample.rssBytes, round(processSample.cpuPercent, 1), round(m.gcMs, 2), m.codeBytes,
-      ]);
-      samplesCsv.sync();
-      eventsCsv.sync();
+      files.controllerSample(now, phase, controllerMeter.measure(), processSample);
+      files.sync();
       this.emit('tick', { elapsedS, durationS: options.durationS, phase } satisfies ProgressTick);
       scheduleTick();
     };
     // Self-rescheduling against the start time, so ticks do not drift; unref'd so it never holds the process.
     const scheduleTick = (): void => {
-      const due = startMs + (ticks + 1) * options.intervalS * 1000;
+      const due = startedAt.getTime() + (ticks + 1) * options.intervalS * 1000;
       tickTimer = setTimeout(() => void onTick(), Math.max(0, due - Date.now()));
       tickTimer.unref();
     };
@@ -153,14 +131,13 @@ export class Soak extends EventEmitter {
       if (this.#stopReason !== undefined) this.#stopRequested();
     });
     clearTimeout(tickTimer);
-    const elapsedS = elapsedAt(Date.now());
-    writeEvent('', 'controller', 0, 'phase', 'cooldown');
+    const elapsedS = files.elapsedAt(Date.now());
+    files.event('', 'controller', 0, 'phase', 'cooldown');
     this.emit('phase', 'cooldown');
     Atomics.store(tick, 0, ++ticks);
     await Promise.all(pools.map((p) => p.stop()));
     clearProcessSampler();
-    samplesCsv.close();
-    eventsCsv.close();
+    files.close();
 
     const summary = await this.#analyze(workloads, outDir, {
       command: options.command,
@@ -218,7 +195,3 @@ export function exitCodeFor(verdict: Verdict, strict: boolean): ExitCode {
   }
 }
 
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}

@@ -49,7 +49,6 @@ interface SlotState {
   ops: number;
   threadId: number;
   consecutiveDeaths: number;
-  outOfMemory: boolean;
 }
 
 export class WorkloadPool {
@@ -74,7 +73,7 @@ export class WorkloadPool {
     this.#sliceMs = sliceMs;
     const slots = new SharedArrayBuffer(threads * 2 * Int32Array.BYTES_PER_ELEMENT);
     this.#owners = new Int32Array(slots, 0, threads);
-    this.#slots = Array.from({ length: threads }, () => ({ segment: -1, opsBefore: 0, ops: 0, threadId: 0, consecutiveDeaths: 0, outOfMemory: false }));
+    this.#slots = Array.from({ length: threads }, () => ({ segment: -1, opsBefore: 0, ops: 0, threadId: 0, consecutiveDeaths: 0 }));
     const workerData: WorkerConfig = {
       ...config,
       workloadUrl: workload.url,
@@ -101,19 +100,9 @@ export class WorkloadPool {
     return this.#slots.reduce((sum, s) => sum + s.opsBefore + s.ops, 0);
   }
 
-  /** Whether any worker of this pool ran out of memory. */
-  get outOfMemory(): boolean {
-    return this.#slots.some((s) => s.outOfMemory);
-  }
-
   /** Starts one dispatch lane per worker; each keeps one slice task in flight until stop(). */
   start(): void {
     this.#lanes = Array.from({ length: this.threads }, () => this.#lane());
-  }
-
-  /** Set when the pool cannot go on (setup failed, a worker keeps dying). */
-  get failure(): RunFailedError | undefined {
-    return this.#failure;
   }
 
   /** Lets running slices finish, tears every worker's workload down and stops the pool. */
@@ -209,9 +198,7 @@ export class WorkloadPool {
     if (this.#destroying) return;
     const slot = this.#slots[slotIndex];
     if (slot === undefined) return;
-    const outOfMemory = error?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-    slot.outOfMemory ||= outOfMemory;
-    const detail = outOfMemory ? OUT_OF_MEMORY_DETAIL : error !== undefined ? `uncaught ${error.name}: ${error.message}` : `exit code ${code}`;
+    const detail = error?.code === 'ERR_WORKER_OUT_OF_MEMORY' ? OUT_OF_MEMORY_DETAIL : error !== undefined ? `uncaught ${error.name}: ${error.message}` : `exit code ${code}`;
     const kind = error === undefined && code === 0 ? 'exit' : 'crash';
     this.#emitEvent(slotIndex, kind, detail, threadId);
     slot.consecutiveDeaths++;
