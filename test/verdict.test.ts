@@ -112,14 +112,14 @@ test('a workload takes its worst worker, and one that never completes an operati
   for (let t = 0; t <= 120; t++) {
     leaking.add({ elapsedS: t, segment: 0, phase: t < 30 ? 'warmup' : 'steady', workload: 'w', worker: 'w#1', opsTotal: t * 10, errorsTotal: 0, heapBytes: 8 * MB + 5000 * t + 3500 * n() });
   }
-  const result = analyzeWorkload('w', [clean, leaking], thresholds, 30, new Set());
+  const result = analyzeWorkload('w', [clean, leaking], thresholds, 30, new Set(), new Map());
   assert.equal(result.verdict, 'leak');
   assert.match(result.reason, /^w#1 /);
   assert.deepEqual(result.workers.map((w) => w.verdict), ['pass', 'leak']);
 
   const idle = new WorkerSeries('w', 'w#0');
   for (let t = 0; t <= 60; t++) idle.add({ elapsedS: t, segment: 0, phase: 'steady', workload: 'w', worker: 'w#0', opsTotal: 0, errorsTotal: 0, heapBytes: 8 * MB });
-  assert.equal(analyzeWorkload('w', [idle], thresholds, 0, new Set()).verdict, 'error');
+  assert.equal(analyzeWorkload('w', [idle], thresholds, 0, new Set(), new Map()).verdict, 'error');
 });
 
 test('the worst verdict orders error over leak over inconclusive over pass', () => {

@@ -29,8 +29,8 @@ test('every built-in workload, clean, passes a 5-minute soak with the default th
 for (const [label, params] of [
   ['inproc webhook (dedup map), cache, circuit-breaker (listener), refresh-manager (interval)',
     ['webhook.leak=dedup', 'cache.leak=side-index', 'circuit-breaker.leak=listener', 'refresh-manager.leak=interval']],
-  ['http webhook (per-request listener), circuit-breaker (timer)',
-    ['webhook.transport=http', 'webhook.leak=listener', 'circuit-breaker.leak=timer']],
+  ['http webhook (per-request listener), circuit-breaker (timer), refresh-manager (watchdog handle)',
+    ['webhook.transport=http', 'webhook.leak=listener', 'circuit-breaker.leak=timer', 'refresh-manager.leak=handle']],
 ] as const) {
   test(`leak switches are found: ${label}`, async () => {
     const out = join(tempDir(), 'run');

@@ -82,11 +82,6 @@ export class WorkerSeries {
     return { t: this.#steadyT.view(), heap: this.#steadyHeap.view(), segment: this.#steadySegment.view() };
   }
 
-  /** Segments beyond the first: how often this slot's worker was replaced. */
-  get respawns(): number {
-    return Math.max(0, this.#segments.size - 1);
-  }
-
   get opsTotal(): number {
     let total = 0;
     for (const c of this.#segments.values()) total += c.lastOps;

@@ -162,11 +162,12 @@ export function analyzeWorkload(
   thresholds: Thresholds,
   steadyFromS: number,
   outOfMemoryWorkers: ReadonlySet<string>,
+  respawnsByWorker: ReadonlyMap<string, number>,
 ): WorkloadAnalysis {
   const analyses = workers.map((w) => analyzeWorker(w, thresholds, outOfMemoryWorkers.has(w.worker)));
   const opsTotal = workers.reduce((sum, w) => sum + w.opsTotal, 0);
   const errorsTotal = workers.reduce((sum, w) => sum + w.errorsTotal, 0);
-  const respawns = workers.reduce((sum, w) => sum + w.respawns, 0);
+  const respawns = workers.reduce((sum, w) => sum + (respawnsByWorker.get(w.worker) ?? 0), 0);
   const base = { name, opsTotal, errorsTotal, respawns, steadyFromS, workers: analyses };
   if (workers.length === 0) {
     return { ...base, verdict: 'error', reason: `no samples were recorded for ${name}`, heap: undefined };

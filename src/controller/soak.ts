@@ -165,7 +165,7 @@ export class Soak extends EventEmitter {
     const byWorkload = recorded.series.byWorkload();
     const thresholds = { maxSlopeBytesPerHour: this.options.maxSlopeBytesPerHour, maxGrowthBytes: this.options.maxGrowthBytes };
     const analyses = workloads.map((w) => ({
-      ...analyzeWorkload(w.name, byWorkload.get(w.name) ?? [], thresholds, run.warmupS, recorded.outOfMemory),
+      ...analyzeWorkload(w.name, byWorkload.get(w.name) ?? [], thresholds, run.warmupS, recorded.outOfMemory, recorded.respawns),
       params: w.params,
     }));
     const failure = this.#failure;

@@ -11,6 +11,8 @@ export interface RecordedRun {
   readonly series: RunSeries;
   /** Workers that ran out of memory at least once, by slot name. */
   readonly outOfMemory: ReadonlySet<string>;
+  /** Replacements per worker slot, from the events (a worker may die before its first sample). */
+  readonly respawns: ReadonlyMap<string, number>;
 }
 
 export async function readRun(samplesPath: string, eventsPath: string): Promise<RecordedRun> {
@@ -30,12 +32,15 @@ export async function readRun(samplesPath: string, eventsPath: string): Promise<
     });
   }
   const outOfMemory = new Set<string>();
+  const respawns = new Map<string, number>();
   if (existsSync(eventsPath)) {
     for await (const record of csvRecords(eventsPath)) {
-      if (record['event'] === 'crash' && record['detail'] === OUT_OF_MEMORY_DETAIL) outOfMemory.add(record['worker'] ?? '');
+      const worker = record['worker'] ?? '';
+      if (record['event'] === 'crash' && record['detail'] === OUT_OF_MEMORY_DETAIL) outOfMemory.add(worker);
+      if (record['event'] === 'respawn') respawns.set(worker, (respawns.get(worker) ?? 0) + 1);
     }
   }
-  return { series, outOfMemory };
+  return { series, outOfMemory, respawns };
 }
 
 function csvRecords(path: string): AsyncIterable<Record<string, string>> {
