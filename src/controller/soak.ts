@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeWorkload, worstVerdict, type Verdict } from '../analysis/verdict.js';
-import { ExitCode, errors, type RunFailedError } from '../errors.js';
+import { ExitCode, RunFailedError, errors } from '../errors.js';
 import { defaults, validateOptions, warmupSeconds, type OptionNames, type SoakOptions } from '../options.js';
 import { readRun } from '../report/read-run.js';
 import { RunFiles, round } from '../report/run-files.js';
@@ -117,7 +117,10 @@ export class Soak extends EventEmitter {
     // Self-rescheduling against the start time, so ticks do not drift; unref'd so it never holds the process.
     const scheduleTick = (): void => {
       const due = startedAt.getTime() + (ticks + 1) * options.intervalS * 1000;
-      tickTimer = setTimeout(() => void onTick(), Math.max(0, due - Date.now()));
+      tickTimer = setTimeout(() => {
+        // A tick that cannot write (disk full) ends the run like a failed pool: teardown, then exit code 3.
+        onTick().catch((err: unknown) => listener.onFailure(new RunFailedError(`sampling failed: ${err instanceof Error ? err.message : String(err)}`)));
+      }, Math.max(0, due - Date.now()));
       tickTimer.unref();
     };
     scheduleTick();

@@ -120,11 +120,19 @@ export class WorkloadPool {
 
   async #lane(): Promise<void> {
     while (!this.#stopping && this.#failure === undefined) {
+      let result: WorkerResult;
       try {
-        this.#accept(await this.#pool.run({ kind: 'slice', ms: this.#sliceMs }));
+        result = await this.#pool.run({ kind: 'slice', ms: this.#sliceMs });
       } catch {
         // The worker died under the task; its exit handler records why. Give piscina time to replace it.
         await sleep(50);
+        continue;
+      }
+      try {
+        this.#accept(result);
+      } catch (err) {
+        // Recording failed (disk full, say): not the worker's fault, and the run cannot go on.
+        this.#fail(new RunFailedError(`recording ${this.name} failed: ${err instanceof Error ? err.message : String(err)}`));
       }
     }
   }
