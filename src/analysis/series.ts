@@ -52,7 +52,6 @@ export class WorkerSeries {
   readonly #steadyHeap = new GrowableArray();
   readonly #steadySegment = new GrowableArray();
   readonly #segments = new Map<number, SegmentCounters>();
-  #cooldownHeap: number | undefined;
 
   constructor(workload: string, worker: string) {
     this.workload = workload;
@@ -64,10 +63,6 @@ export class WorkerSeries {
     this.#segments.set(row.segment, counters);
     counters.lastOps = Math.max(counters.lastOps, row.opsTotal);
     counters.lastErrors = Math.max(counters.lastErrors, row.errorsTotal);
-    if (row.phase === 'cooldown') {
-      this.#cooldownHeap = row.heapBytes;
-      return;
-    }
     if (row.phase !== 'steady') return;
     this.#steadyT.push(row.elapsedS);
     this.#steadyHeap.push(row.heapBytes);
@@ -106,10 +101,6 @@ export class WorkerSeries {
     return seconds > 0 ? ops / seconds : 0;
   }
 
-  /** Heap used after teardown, when the run recorded one. */
-  get cooldownHeap(): number | undefined {
-    return this.#cooldownHeap;
-  }
 }
 
 /** All workers' series of a run, grouped by workload in order of first appearance. */

@@ -93,10 +93,12 @@ export function analyzeWorker(series: WorkerSeries, thresholds: Thresholds, outO
     lag1Autocorrelation: fit.lag1Autocorrelation,
     laterHalf,
   };
-  const grew = lo > limit || lo * spanS > thresholds.maxGrowthBytes;
+  // Over the slope limit, or growing more than --max-growth over the window: whichever is stricter.
+  const limitRate = Math.min(limit, thresholds.maxGrowthBytes / spanS);
+  const grew = lo > limitRate;
   // Growth that has stopped by the second half is warm-up settling, not (yet) a leak.
-  const persists = laterHalf !== undefined && laterHalf.ci95[0] / 3600 > Math.min(limit, thresholds.maxGrowthBytes / spanS);
-  const pass = hi < limit && hi * spanS < thresholds.maxGrowthBytes;
+  const persists = laterHalf !== undefined && laterHalf.ci95[0] / 3600 > limitRate;
+  const pass = hi < limitRate;
   const verdict: Verdict = grew && persists ? 'leak' : pass ? 'pass' : 'inconclusive';
   return { state: 'fitted', worker, verdict, heap: trend, reason: explain(worker, verdict, trend, thresholds, limit, hi - lo) };
 }
