@@ -28,8 +28,8 @@ type Mode = 'sampled' | 'unsampled';
 
 interface Phase {
   readonly opsPerS: number;
-  /** Share of the measured time the worker spent in the forced GCs of its samples. */
-  readonly gcShare: number;
+  /** Share of the measured time the worker spent taking its samples (forced GC and code statistics). */
+  readonly samplingShare: number;
 }
 
 /** One worker's throughput over `phaseS`, after `warmupS` of unmeasured running. */
@@ -57,7 +57,7 @@ async function measure(name: string, mode: Mode): Promise<Phase> {
   const opsPerS = (pool.opsTotal - startOps) / seconds;
   clearInterval(ticker);
   await pool.stop();
-  return { opsPerS, gcShare: gcMs / 1000 / seconds };
+  return { opsPerS, samplingShare: gcMs / 1000 / seconds };
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -66,9 +66,9 @@ const percent = (x: number): string => `${(x * 100).toFixed(2)} %`;
 console.log(`soak bench: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${phaseS}s phases after ${warmupS}s warm-up, ` +
   `${rounds} rounds, 1 worker, concurrency ${defaults.concurrency}, sample every 1s`);
 console.log('throughput ratio = sampled / unsampled ops/s (mean of rounds; range of the per-round ratios: the noise);');
-console.log('forced-GC share = time the worker spent in its sampling GCs, measured directly');
+console.log('sampling share = time the worker spent taking its samples (forced GC + code statistics), measured directly');
 console.log('');
-console.log('| workload | ops/s/thread sampled | ops/s/thread unsampled | throughput ratio | per-round range | forced-GC share |');
+console.log('| workload | ops/s/thread sampled | ops/s/thread unsampled | throughput ratio | per-round range | sampling share |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const name of values.workload.split(',')) {
   const results: Record<Mode, Phase[]> = { sampled: [], unsampled: [] };
@@ -80,7 +80,7 @@ for (const name of values.workload.split(',')) {
   const sampled = mean(results.sampled.map((p) => p.opsPerS));
   const unsampled = mean(results.unsampled.map((p) => p.opsPerS));
   const roundRatios = results.sampled.map((p, i) => p.opsPerS / (results.unsampled[i]?.opsPerS ?? Number.NaN));
-  const gcShare = mean(results.sampled.map((p) => p.gcShare));
+  const samplingShare = mean(results.sampled.map((p) => p.samplingShare));
   console.log(`| ${name} | ${sampled.toFixed(0)} | ${unsampled.toFixed(0)} | ${(sampled / unsampled).toFixed(3)} | ` +
-    `${Math.min(...roundRatios).toFixed(3)}–${Math.max(...roundRatios).toFixed(3)} | ${percent(gcShare)} |`);
+    `${Math.min(...roundRatios).toFixed(3)}–${Math.max(...roundRatios).toFixed(3)} | ${percent(samplingShare)} |`);
 }

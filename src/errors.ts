@@ -58,6 +58,21 @@ export const errors = {
   outUnusable(dir: string, reason: string): UsageError {
     return new UsageError(`--out: cannot create '${dir}' (${reason}); give a directory you can write to`);
   },
+  runMissing(path: string): UsageError {
+    return new UsageError(`soak analyze: no run at '${path}'; give a run directory or its samples.csv`);
+  },
+  runHasNoSamples(dir: string): UsageError {
+    return new UsageError(`soak analyze: '${dir}' holds no samples.csv; give a run directory written by soak or a samples.csv`);
+  },
+  samplesColumnsMissing(path: string, missing: readonly string[]): UsageError {
+    return new UsageError(`soak analyze: '${path}' lacks the column(s) ${missing.join(', ')}; it must follow the samples.csv contract (see the README)`);
+  },
+  summaryUnreadable(path: string, reason: string): UsageError {
+    return new UsageError(`soak analyze: cannot read '${path}' (${reason}); move it away to analyse the samples on their own`);
+  },
+  analyzeOutExists(dir: string): UsageError {
+    return new UsageError(`--out: '${dir}' already holds a summary; choose another directory or remove it`);
+  },
   setupFailed(workload: string, worker: string, message: string): RunFailedError {
     return new RunFailedError(`workload '${workload}' setup failed in ${worker}: ${message}`);
   },

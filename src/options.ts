@@ -1,3 +1,4 @@
+import type { Profile } from './analysis/verdict.js';
 import { errors } from './errors.js';
 
 /** One `--param` override: `key=value` for every workload that has `key`, or `workload.key=value`. */
@@ -57,9 +58,24 @@ export const defaults = {
   command: 'run',
 } as const satisfies Partial<SoakOptions>;
 
-/** With `--warmup auto`: a quarter of the run, at most ten minutes (refined by the analysis). */
+/** Runs this long or longer get the long profile: --max-growth defaults to 100 MB instead of 50 MB. */
+export const LONG_PROFILE_FROM_S = 3600;
+const LONG_MAX_GROWTH_BYTES = 100 * MB;
+
+export function profileFor(durationS: number): Profile {
+  return durationS >= LONG_PROFILE_FROM_S ? 'long' : 'short';
+}
+
+export function defaultMaxGrowthBytes(durationS: number): number {
+  return profileFor(durationS) === 'long' ? LONG_MAX_GROWTH_BYTES : defaults.maxGrowthBytes;
+}
+
+/**
+ * With `--warmup auto`: the part of the run always left out (module loading, first compilation):
+ * a tenth of the run, at most five minutes. The analysis finds where warm-up really ends after it.
+ */
 export function autoWarmupS(durationS: number): number {
-  return Math.min(durationS / 4, 600);
+  return Math.min(durationS / 10, 300);
 }
 
 export type OptionNames = Partial<Record<keyof SoakOptions, string>>;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../src/errors.js';
-import { autoWarmupS, defaults, validateOptions, warmupSeconds, type SoakOptions } from '../src/options.js';
+import { autoWarmupS, defaultMaxGrowthBytes, defaults, profileFor, validateOptions, warmupSeconds, type SoakOptions } from '../src/options.js';
 
 const valid: SoakOptions = { ...defaults, workloads: ['cache'], outDir: '/tmp/x', seed: 1 };
 
@@ -34,9 +34,16 @@ test('messages name the flag when the CLI maps option names', () => {
   assert.throws(() => validateOptions({ ...valid, threads: 0 }, { threads: '--threads' }), /^UsageError: --threads must be a positive integer/);
 });
 
-test('auto warm-up is a quarter of the run, at most ten minutes; a fixed warm-up overrides it', () => {
-  assert.equal(autoWarmupS(120), 30);
-  assert.equal(autoWarmupS(86400), 600);
-  assert.equal(warmupSeconds({ warmup: 'auto', durationS: 40 }), 10);
+test('the recorded auto warm-up is a tenth of the run, at most five minutes; a fixed warm-up overrides it', () => {
+  assert.equal(autoWarmupS(120), 12);
+  assert.equal(autoWarmupS(86400), 300);
+  assert.equal(warmupSeconds({ warmup: 'auto', durationS: 40 }), 4);
   assert.equal(warmupSeconds({ warmup: 5, durationS: 40 }), 5);
+});
+
+test('runs of an hour or more get the long profile and a 100 MB growth limit; shorter runs 50 MB', () => {
+  assert.equal(profileFor(3599), 'short');
+  assert.equal(profileFor(3600), 'long');
+  assert.equal(defaultMaxGrowthBytes(120), 50 * 1024 * 1024);
+  assert.equal(defaultMaxGrowthBytes(86400), 100 * 1024 * 1024);
 });

@@ -1,7 +1,8 @@
 /**
- * Per-worker time series gathered row by row from samples (live or read back from samples.csv).
- * Only what the analysis needs is kept, in growable typed arrays: a day of 1 s samples is ~86K
- * points per worker, a few MB, bounded by the run's length.
+ * Per-worker time series gathered row by row from samples (read back from samples.csv). Only what
+ * the analysis needs is kept, column by column in growable typed arrays: a day of 1 s samples is
+ * ~86K points per worker, about 4 MB, so memory is bounded by the run's length, never by the
+ * file's text.
  */
 export type Phase = 'warmup' | 'steady' | 'cooldown';
 
@@ -13,45 +14,87 @@ export interface SampleRow {
   readonly worker: string;
   readonly opsTotal: number;
   readonly errorsTotal: number;
-  /** The judged heap: post-GC heap used less V8's code space. */
+  /** The judged heap: post-GC heap used less V8's compiled code and bytecode (code_bytes). */
   readonly heapBytes: number;
+  /** V8's compiled code and bytecode with their metadata: how busy the JIT still is. */
+  readonly codeBytes: number;
+  /** Memory outside the JS heap held by JS objects (Buffers, ArrayBuffers included). */
+  readonly externalBytes: number;
+  readonly arrayBuffersBytes: number;
+  readonly activeHandles: number;
+  /** Process-wide resident set size. */
+  readonly rssBytes: number;
 }
 
-class GrowableArray {
-  #data = new Float64Array(256);
+type TypedArray = Float64Array | Int32Array | Uint8Array;
+
+class Column<T extends TypedArray> {
+  #data: T;
+  readonly #create: (length: number) => T;
   length = 0;
+
+  constructor(create: (length: number) => T) {
+    this.#create = create;
+    this.#data = create(256);
+  }
 
   push(value: number): void {
     if (this.length === this.#data.length) {
-      const grown = new Float64Array(this.#data.length * 2);
+      const grown = this.#create(this.#data.length * 2);
       grown.set(this.#data);
       this.#data = grown;
     }
     this.#data[this.length++] = value;
   }
 
-  view(): Float64Array {
-    return this.#data.subarray(0, this.length);
+  view(): T {
+    return this.#data.subarray(0, this.length) as T;
   }
 }
 
-/** Operations and errors per segment: counters restart at zero when a worker is respawned. */
-interface SegmentCounters {
-  firstSteadyOps?: number;
-  firstSteadyS?: number;
-  lastSteadyOps?: number;
-  lastSteadyS?: number;
-  lastOps: number;
-  lastErrors: number;
+const float64 = (n: number): Float64Array => new Float64Array(n);
+
+/** The recorded phase of a point: warm-up as the controller marked it, or steady. */
+export const enum PointPhase {
+  Warmup = 0,
+  Steady = 1,
+}
+
+/** A worker's measurements after teardown: what cleanup left behind. */
+export interface CooldownPoint {
+  readonly elapsedS: number;
+  readonly segment: number;
+  readonly heapBytes: number;
+  readonly externalBytes: number;
+  readonly activeHandles: number;
+}
+
+/** Columns of a worker's warm-up and steady samples, in time order. */
+export interface WorkerColumns {
+  readonly t: Float64Array;
+  readonly heap: Float64Array;
+  readonly code: Float64Array;
+  readonly external: Float64Array;
+  readonly handles: Float64Array;
+  readonly ops: Float64Array;
+  readonly segment: Int32Array;
+  readonly phase: Uint8Array;
 }
 
 export class WorkerSeries {
   readonly workload: string;
   readonly worker: string;
-  readonly #steadyT = new GrowableArray();
-  readonly #steadyHeap = new GrowableArray();
-  readonly #steadySegment = new GrowableArray();
-  readonly #segments = new Map<number, SegmentCounters>();
+  readonly #t = new Column(float64);
+  readonly #heap = new Column(float64);
+  readonly #code = new Column(float64);
+  readonly #external = new Column(float64);
+  readonly #handles = new Column(float64);
+  readonly #ops = new Column(float64);
+  readonly #segment = new Column((n) => new Int32Array(n));
+  readonly #phase = new Column((n) => new Uint8Array(n));
+  /** Last operation and error counts per segment: counters restart at zero when a worker is respawned. */
+  readonly #counters = new Map<number, { ops: number; errors: number }>();
+  #cooldown: CooldownPoint | undefined;
 
   constructor(workload: string, worker: string) {
     this.workload = workload;
@@ -59,62 +102,85 @@ export class WorkerSeries {
   }
 
   add(row: SampleRow): void {
-    const counters = this.#segments.get(row.segment) ?? { lastOps: 0, lastErrors: 0 };
-    this.#segments.set(row.segment, counters);
-    counters.lastOps = Math.max(counters.lastOps, row.opsTotal);
-    counters.lastErrors = Math.max(counters.lastErrors, row.errorsTotal);
-    if (row.phase !== 'steady') return;
-    this.#steadyT.push(row.elapsedS);
-    this.#steadyHeap.push(row.heapBytes);
-    this.#steadySegment.push(row.segment);
-    counters.firstSteadyOps ??= row.opsTotal;
-    counters.firstSteadyS ??= row.elapsedS;
-    counters.lastSteadyOps = row.opsTotal;
-    counters.lastSteadyS = row.elapsedS;
+    const counters = this.#counters.get(row.segment) ?? { ops: 0, errors: 0 };
+    this.#counters.set(row.segment, counters);
+    counters.ops = Math.max(counters.ops, row.opsTotal);
+    counters.errors = Math.max(counters.errors, row.errorsTotal);
+    if (row.phase === 'cooldown') {
+      this.#cooldown = {
+        elapsedS: row.elapsedS,
+        segment: row.segment,
+        heapBytes: row.heapBytes,
+        externalBytes: row.externalBytes,
+        activeHandles: row.activeHandles,
+      };
+      return;
+    }
+    this.#t.push(row.elapsedS);
+    this.#heap.push(row.heapBytes);
+    this.#code.push(row.codeBytes);
+    this.#external.push(row.externalBytes);
+    this.#handles.push(row.activeHandles);
+    this.#ops.push(row.opsTotal);
+    this.#segment.push(row.segment);
+    this.#phase.push(row.phase === 'steady' ? PointPhase.Steady : PointPhase.Warmup);
   }
 
-  get steady(): { t: Float64Array; heap: Float64Array; segment: Float64Array } {
-    return { t: this.#steadyT.view(), heap: this.#steadyHeap.view(), segment: this.#steadySegment.view() };
+  get columns(): WorkerColumns {
+    return {
+      t: this.#t.view(),
+      heap: this.#heap.view(),
+      code: this.#code.view(),
+      external: this.#external.view(),
+      handles: this.#handles.view(),
+      ops: this.#ops.view(),
+      segment: this.#segment.view(),
+      phase: this.#phase.view(),
+    };
+  }
+
+  /** The worker's sample after teardown, if it got that far. */
+  get cooldown(): CooldownPoint | undefined {
+    return this.#cooldown;
   }
 
   get opsTotal(): number {
     let total = 0;
-    for (const c of this.#segments.values()) total += c.lastOps;
+    for (const c of this.#counters.values()) total += c.ops;
     return total;
   }
 
   get errorsTotal(): number {
     let total = 0;
-    for (const c of this.#segments.values()) total += c.lastErrors;
+    for (const c of this.#counters.values()) total += c.errors;
     return total;
   }
-
-  /** Operations per second over the steady window, summed over segments. */
-  get steadyOpsPerS(): number {
-    let ops = 0;
-    let seconds = 0;
-    for (const c of this.#segments.values()) {
-      if (c.firstSteadyS === undefined || c.lastSteadyS === undefined) continue;
-      ops += (c.lastSteadyOps ?? 0) - (c.firstSteadyOps ?? 0);
-      seconds += c.lastSteadyS - c.firstSteadyS;
-    }
-    return seconds > 0 ? ops / seconds : 0;
-  }
-
 }
 
-/** All workers' series of a run, grouped by workload in order of first appearance. */
+/** All workers' series of a run, grouped by workload in order of first appearance, and the process RSS. */
 export class RunSeries {
   readonly #byWorker = new Map<string, WorkerSeries>();
+  readonly #rssT = new Column(float64);
+  readonly #rss = new Column(float64);
 
   add(row: SampleRow): void {
-    if (row.worker === 'controller') return;
+    if (row.worker === 'controller') {
+      if (row.phase === 'cooldown') return;
+      this.#rssT.push(row.elapsedS);
+      this.#rss.push(row.rssBytes);
+      return;
+    }
     let series = this.#byWorker.get(row.worker);
     if (series === undefined) {
       series = new WorkerSeries(row.workload, row.worker);
       this.#byWorker.set(row.worker, series);
     }
     series.add(row);
+  }
+
+  /** Process RSS over time, from the controller's rows (it is process-wide, the same on every row of a tick). */
+  get rss(): { readonly t: Float64Array; readonly bytes: Float64Array } {
+    return { t: this.#rssT.view(), bytes: this.#rss.view() };
   }
 
   byWorkload(): Map<string, WorkerSeries[]> {

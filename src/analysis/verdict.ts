@@ -1,11 +1,14 @@
 /**
- * Verdicts from post-GC heap series: per worker a common-slope fit over the steady window (a
- * separate baseline per respawn segment) with an autocorrelation-aware 95 % interval, judged
- * against the thresholds; per workload the worst of its workers.
+ * Verdicts from the recorded series. Per worker: find the steady window, judge the post-GC heap, the
+ * off-heap (external) memory and the active handles with judgeGrowth, check that teardown gave the
+ * memory back, and take the worst. Per workload: the worst worker, and a pooled estimate over all
+ * workers that can find a slow leak no single worker shows clearly. Pure: series in, analysis out.
  */
 import { formatBytes, formatDuration, formatRatePerHour } from '../units.js';
-import { minDetectableSlope, oneSidedTrendP, segmentedSlopeFit, slopeInterval } from './regression.js';
-import type { WorkerSeries } from './series.js';
+import { isLeak, judgeGrowth, type Growth, type GrowthLimits } from './growth.js';
+import type { SlopeGroup } from './pairwise-slopes.js';
+import { PointPhase, type WorkerColumns, type WorkerSeries } from './series.js';
+import { detectSteadyStart } from './steady-window.js';
 
 export type Verdict = 'pass' | 'leak' | 'inconclusive' | 'error';
 
@@ -22,28 +25,84 @@ export interface Thresholds {
   readonly maxGrowthBytes: number;
 }
 
+/**
+ * The policy-cache seed's criteria. short: growth under 50 MB, with the median of the steady window's
+ * second half against its first half as a cross-check; long: under 1 MB/h and 100 MB total. Both:
+ * after teardown, heap back within 10 MB of its post-warm-up baseline. The profiles differ in their
+ * default thresholds (options.ts); every check runs in both.
+ */
+export type Profile = 'short' | 'long';
+
+export const CLEANUP_TOLERANCE_BYTES = 10 * 1024 * 1024;
+/** Active handles may grow by this many over the steady window before it counts as a leak. */
+export const HANDLE_GROWTH_LIMIT = 10;
 /** Fewer steady samples than this per worker give "not enough data". */
 export const MIN_STEADY_SAMPLES = 10;
+/** Auto warm-up may cut at most this share of the samples after the recorded warm-up (MSER's rule). */
+const MAX_WARMUP_CUT_SHARE = 0.5;
 
-export interface HeapTrend {
-  readonly slopeBytesPerHour: number;
+export interface AnalysisSettings {
+  readonly thresholds: Thresholds;
+  /** Seconds of warm-up to leave out, or 'auto': found from the data after the recorded warm-up. */
+  readonly warmup: number | 'auto';
+  /** short: growth that comes with the JIT still compiling is read as warm-up (long runs are past it). */
+  readonly profile: Profile;
+}
+
+export type Shape = Growth['shape'];
+
+/** A judged measure in the units summary.json uses (bytes or handles, per hour). */
+export interface MeasureTrend {
+  readonly verdict: Verdict;
+  readonly shape: Shape;
+  readonly slopePerHour: number;
   readonly ci95: readonly [number, number];
-  /** One-sided p-value for a positive trend. */
+  /** Mann–Kendall one-sided p-value for growth, autocorrelation-corrected. */
   readonly trendP: number;
   /** Fitted growth over the steady window. */
-  readonly growthBytes: number;
+  readonly growth: number;
+  /** Half the 95 % interval: slopes this far over the limit are found by a run like this one. */
+  readonly minDetectableSlopePerHour: number;
+  /** Variance inflation of the trend test for autocorrelation (1 = independent samples). */
+  readonly autocorrelationInflation: number;
+  readonly laterHalf?: { readonly slopePerHour: number; readonly ci95: readonly [number, number] };
+  readonly step?: { readonly atS: number; readonly size: number };
+  /** Shape 'warming': the growth of compiled code over the window, which the heap growth kept pace with. */
+  readonly codeSlopePerHour?: number;
+}
+
+export interface HeapTrend extends MeasureTrend {
   readonly bytesPerOp: number;
-  readonly minDetectableSlopeBytesPerHour: number;
+  /** Sample-to-sample noise of the heap (robust: 1.4826·MAD of successive differences / √2): the floor a leak must rise above. */
+  readonly noiseSdBytes: number;
   readonly steadySamples: number;
   readonly steadySpanS: number;
-  readonly lag1Autocorrelation: number;
-  /** The slope over the later half of the steady window: a leak keeps growing, warm-up settles. */
-  readonly laterHalf: { readonly slopeBytesPerHour: number; readonly ci95: readonly [number, number] } | undefined;
+  /** Median heap of the steady window's second half less that of its first half (the short profile's cross-check). */
+  readonly halvesGrowthBytes: number;
+  /** Growth from the end of the recorded warm-up to the end of the run, before any auto warm-up cut. */
+  readonly sinceWarmupGrowthBytes: number;
+}
+
+export interface Cleanup {
+  readonly baselineBytes: number;
+  readonly afterTeardownBytes: number;
+  readonly retainedBytes: number;
+  readonly ok: boolean;
 }
 
 /** A worker's analysis, tagged by what could be computed. */
 export type WorkerAnalysis =
-  | { readonly state: 'fitted'; readonly worker: string; readonly verdict: Verdict; readonly reason: string; readonly heap: HeapTrend }
+  | {
+    readonly state: 'fitted';
+    readonly worker: string;
+    readonly verdict: Verdict;
+    readonly reason: string;
+    readonly steadyFromS: number;
+    readonly heap: HeapTrend;
+    readonly external: MeasureTrend;
+    readonly handles: MeasureTrend;
+    readonly cleanup: Cleanup | undefined;
+  }
   | { readonly state: 'insufficient'; readonly worker: string; readonly verdict: 'inconclusive'; readonly reason: string; readonly steadySamples: number }
   | { readonly state: 'out-of-memory'; readonly worker: string; readonly verdict: 'leak'; readonly reason: string };
 
@@ -54,122 +113,321 @@ export interface WorkloadAnalysis {
   readonly opsTotal: number;
   readonly errorsTotal: number;
   readonly respawns: number;
-  /** The deciding worker's trend, when one could be fitted. */
+  /** The pooled heap trend over all workers, when one could be fitted. */
   readonly heap: HeapTrend | undefined;
   readonly steadyFromS: number;
   readonly workers: readonly WorkerAnalysis[];
 }
 
-export function analyzeWorker(series: WorkerSeries, thresholds: Thresholds, outOfMemory: boolean): WorkerAnalysis {
+/** A worker's steady window: where it starts and its points split into segments (a respawn starts a new one). */
+interface SteadyWindow {
+  readonly from: number;
+  readonly fromS: number;
+  readonly columns: WorkerColumns;
+}
+
+export function steadyWindow(columns: WorkerColumns, warmup: number | 'auto'): SteadyWindow | undefined {
+  const { t, heap, phase, segment } = columns;
+  let from: number;
+  if (warmup === 'auto') {
+    const recorded = phase.indexOf(PointPhase.Steady);
+    if (recorded < 0) return undefined;
+    // Warm-up is searched within the first life only: a respawn's drop is not a curve to cut.
+    let end = recorded;
+    while (end < t.length && segment[end] === segment[recorded]) end++;
+    from = detectSteadyStart(t.subarray(0, end), heap.subarray(0, end), {
+      earliest: recorded,
+      maxCutShare: MAX_WARMUP_CUT_SHARE,
+      minPoints: MIN_STEADY_SAMPLES,
+    });
+  } else {
+    from = t.findIndex((s) => s >= warmup);
+    if (from < 0) return undefined;
+  }
+  return { from, fromS: t[from] ?? 0, columns };
+}
+
+/** The window's values of one column, one group per segment. */
+function groupsOf(window: SteadyWindow, values: Float64Array): SlopeGroup[] {
+  const { t, segment } = window.columns;
+  const groups: SlopeGroup[] = [];
+  let start = window.from;
+  for (let i = window.from + 1; i <= t.length; i++) {
+    if (i === t.length || segment[i] !== segment[start]) {
+      groups.push({ t: t.subarray(start, i), y: values.subarray(start, i) });
+      start = i;
+    }
+  }
+  return groups;
+}
+
+/** Operations per second over the window, summed over segments (counters restart at a respawn). */
+function opsPerSecond(window: SteadyWindow): number {
+  let ops = 0;
+  let seconds = 0;
+  for (const g of groupsOf(window, window.columns.ops)) {
+    const n = g.t.length;
+    if (n < 2) continue;
+    ops += (g.y[n - 1] ?? 0) - (g.y[0] ?? 0);
+    seconds += (g.t[n - 1] ?? 0) - (g.t[0] ?? 0);
+  }
+  return seconds > 0 ? ops / seconds : 0;
+}
+
+/** Time covered by groups, summed (the gaps between a worker's lives left out). */
+function spanOf(groups: readonly SlopeGroup[]): number {
+  return groups.reduce((sum, g) => sum + ((g.t[g.t.length - 1] ?? 0) - (g.t[0] ?? 0)), 0);
+}
+
+function limitsFor(thresholds: Thresholds, spanS: number): GrowthLimits {
+  // Over the slope limit, or growing more than --max-growth over the window: whichever is stricter.
+  const rate = Math.min(thresholds.maxSlopeBytesPerHour / 3600, spanS > 0 ? thresholds.maxGrowthBytes / spanS : Infinity);
+  return { rate, total: thresholds.maxGrowthBytes };
+}
+
+function measureTrend(growth: Growth, limits: GrowthLimits): MeasureTrend {
+  const { trend } = growth;
+  const laterHalf = growth.shape === 'flat' || growth.shape === 'step' ? undefined : growth.laterHalf;
+  const verdict: Verdict = isLeak(growth, limits) ? 'leak' : growth.shape === 'flat' || growth.shape === 'step' ? 'pass' : 'inconclusive';
+  return {
+    verdict,
+    shape: growth.shape,
+    slopePerHour: trend.slope * 3600,
+    ci95: [trend.low * 3600, trend.high * 3600],
+    trendP: trend.p,
+    growth: trend.slope * trend.spanS,
+    minDetectableSlopePerHour: ((trend.high - trend.low) / 2) * 3600,
+    autocorrelationInflation: trend.inflation,
+    ...(laterHalf === undefined ? {} : { laterHalf: { slopePerHour: laterHalf.slope * 3600, ci95: [laterHalf.low * 3600, laterHalf.high * 3600] as const } }),
+    ...(growth.shape === 'step' ? { step: { atS: growth.step.atS, size: growth.step.size } } : {}),
+    ...(growth.shape === 'warming' ? { codeSlopePerHour: growth.code.slope * 3600 } : {}),
+  };
+}
+
+/**
+ * Growth from the start of the recorded steady phase to its end, per life (median of the last
+ * samples less median of the first), the largest: what the auto warm-up cut or a fading shape must
+ * not hide from the --max-growth limit.
+ */
+function sinceWarmupGrowth(groups: readonly SlopeGroup[]): number {
+  let largest = -Infinity;
+  for (const g of groups) {
+    const n = g.y.length;
+    if (n < 2) continue;
+    const k = Math.max(1, Math.min(MIN_STEADY_SAMPLES, n >> 2));
+    largest = Math.max(largest, median(Array.from(g.y).slice(n - k)) - median(Array.from(g.y).slice(0, k)));
+  }
+  return Number.isFinite(largest) ? largest : 0;
+}
+
+/** Median of each group's second half (by time) less that of its first half, averaged over the groups. */
+function halvesGrowth(groups: readonly SlopeGroup[]): number {
+  let total = 0;
+  let counted = 0;
+  for (const g of groups) {
+    const n = g.t.length;
+    if (n < 2) continue;
+    const middle = ((g.t[0] ?? 0) + (g.t[n - 1] ?? 0)) / 2;
+    const first: number[] = [];
+    const second: number[] = [];
+    for (let i = 0; i < n; i++) ((g.t[i] ?? 0) < middle ? first : second).push(g.y[i] ?? 0);
+    total += median(second) - median(first);
+    counted++;
+  }
+  return counted > 0 ? total / counted : 0;
+}
+
+function noiseSd(groups: readonly SlopeGroup[]): number {
+  const diffs: number[] = [];
+  for (const g of groups) for (let i = 1; i < g.y.length; i++) diffs.push((g.y[i] ?? 0) - (g.y[i - 1] ?? 0));
+  const center = median(diffs);
+  return (1.4826 * median(diffs.map((d) => Math.abs(d - center)))) / Math.SQRT2;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  values.sort((a, b) => a - b);
+  const mid = values.length >> 1;
+  return values.length % 2 === 1 ? (values[mid] ?? 0) : ((values[mid - 1] ?? 0) + (values[mid] ?? 0)) / 2;
+}
+
+interface HeapJudgement {
+  readonly heap: HeapTrend;
+  readonly limits: GrowthLimits;
+}
+
+interface HeapInput {
+  /** The steady window's heap, one group per life. */
+  readonly groups: readonly SlopeGroup[];
+  /** The same window's compiled-code series. */
+  readonly code: readonly SlopeGroup[];
+  /** The heap from the end of the recorded warm-up. */
+  readonly recorded: readonly SlopeGroup[];
+  readonly opsPerS: number;
+  /** One worker's steady time: the limits are per worker, also for a pooled fit. */
+  readonly spanS: number;
+}
+
+function judgeHeap(input: HeapInput, settings: AnalysisSettings): HeapJudgement | undefined {
+  const { groups, opsPerS, spanS } = input;
+  const points = groups.reduce((sum, g) => sum + g.t.length, 0);
+  const limits = limitsFor(settings.thresholds, spanS);
+  const growth = judgeGrowth(groups, limits, settings.profile === 'short' ? input.code : undefined);
+  if (growth === undefined) return undefined;
+  const base = measureTrend(growth, limits);
+  const halvesGrowthBytes = halvesGrowth(groups);
+  const sinceWarmupGrowthBytes = sinceWarmupGrowth(input.recorded);
+  // The seed's short test (second half against first half) and total growth, under the growth limit, whatever the shape.
+  const grewTooMuch = Math.max(halvesGrowthBytes, sinceWarmupGrowthBytes) > settings.thresholds.maxGrowthBytes;
+  const heap: HeapTrend = {
+    ...base,
+    verdict: grewTooMuch ? 'leak' : base.verdict,
+    bytesPerOp: opsPerS > 0 ? growth.trend.slope / opsPerS : 0,
+    noiseSdBytes: noiseSd(groups),
+    steadySamples: points,
+    steadySpanS: spanS,
+    halvesGrowthBytes,
+    sinceWarmupGrowthBytes,
+  };
+  return { heap, limits };
+}
+
+export function analyzeWorker(series: WorkerSeries, settings: AnalysisSettings, outOfMemory: boolean): WorkerAnalysis {
   const worker = series.worker;
   if (outOfMemory) {
     return { state: 'out-of-memory', worker, verdict: 'leak', reason: `${worker} ran out of memory` };
   }
-  const { t, heap, segment } = series.steady;
-  if (t.length < MIN_STEADY_SAMPLES) {
+  const window = steadyWindow(series.columns, settings.warmup);
+  const steadySamples = window === undefined ? 0 : window.columns.t.length - window.from;
+  const heapGroups = window === undefined ? [] : groupsOf(window, window.columns.heap);
+  const judged = window === undefined || steadySamples < MIN_STEADY_SAMPLES
+    ? undefined
+    : judgeHeap(heapInput(window, heapGroups), settings);
+  if (window === undefined || judged === undefined) {
+    const why = steadySamples < MIN_STEADY_SAMPLES
+      ? `${steadySamples} samples in the steady window (need ${MIN_STEADY_SAMPLES})`
+      : `its ${steadySamples} steady samples are split into lives too short to fit (respawned every few samples)`;
     return {
       state: 'insufficient',
       worker,
       verdict: 'inconclusive',
-      steadySamples: t.length,
-      reason: `not enough data: ${t.length} samples in the steady window (need ${MIN_STEADY_SAMPLES}); run longer or sample more often`,
+      steadySamples,
+      reason: `${worker}: not enough data: ${why}; run longer or sample more often`,
     };
   }
-  const fit = segmentedSlopeFit(t, heap, segment);
-  const [lo, hi] = slopeInterval(fit);
-  const spanS = steadySpan(t, segment);
-  const limit = thresholds.maxSlopeBytesPerHour / 3600;
-  const opsPerS = series.steadyOpsPerS;
-  const laterHalf = laterHalfSlope(t, heap, segment);
-  const trend: HeapTrend = {
-    slopeBytesPerHour: fit.slope * 3600,
-    ci95: [lo * 3600, hi * 3600],
-    trendP: oneSidedTrendP(fit),
-    growthBytes: fit.slope * spanS,
-    bytesPerOp: opsPerS > 0 ? fit.slope / opsPerS : 0,
-    minDetectableSlopeBytesPerHour: minDetectableSlope(fit) * 3600,
-    steadySamples: t.length,
-    steadySpanS: spanS,
-    lag1Autocorrelation: fit.lag1Autocorrelation,
-    laterHalf,
+  const { heap } = judged;
+  const externalLimits = limitsFor(settings.thresholds, heap.steadySpanS);
+  const external = judgeOther(groupsOf(window, window.columns.external), externalLimits);
+  const handleLimits = { rate: HANDLE_GROWTH_LIMIT / Math.max(heap.steadySpanS, 1), total: Infinity };
+  const handles = judgeOther(groupsOf(window, window.columns.handles), handleLimits);
+  const cleanup = cleanupOf(series, heapGroups);
+  const verdict = worstVerdict([heap.verdict, external.verdict, handles.verdict, cleanup?.ok === false ? 'leak' : 'pass']);
+  const reason = explainWorker(worker, verdict, { judged, external, handles, cleanup, settings });
+  return { state: 'fitted', worker, verdict, reason, steadyFromS: window.fromS, heap, external, handles, cleanup };
+}
+
+function heapInput(window: SteadyWindow, groups: readonly SlopeGroup[]): HeapInput {
+  const recordedFrom = Math.min(window.from, Math.max(0, window.columns.phase.indexOf(PointPhase.Steady)));
+  return {
+    groups,
+    code: groupsOf(window, window.columns.code),
+    recorded: groupsOf({ ...window, from: recordedFrom }, window.columns.heap),
+    opsPerS: opsPerSecond(window),
+    spanS: spanOf(groups),
   };
-  // Over the slope limit, or growing more than --max-growth over the window: whichever is stricter.
-  const limitRate = Math.min(limit, thresholds.maxGrowthBytes / spanS);
-  const grew = lo > limitRate;
-  // Growth that has stopped by the second half is warm-up settling, not (yet) a leak.
-  const persists = laterHalf !== undefined && laterHalf.ci95[0] / 3600 > limitRate;
-  const pass = hi < limitRate;
-  const verdict: Verdict = grew && persists ? 'leak' : pass ? 'pass' : 'inconclusive';
-  return { state: 'fitted', worker, verdict, heap: trend, reason: explain(worker, verdict, trend, thresholds, limit, hi - lo) };
 }
 
-function explain(worker: string, verdict: Verdict, trend: HeapTrend, thresholds: Thresholds, limit: number, width: number): string {
-  const slope = `${formatRatePerHour(trend.slopeBytesPerHour)} (95% CI ${formatRatePerHour(trend.ci95[0])} to ${formatRatePerHour(trend.ci95[1])})`;
-  const limitText = `the ${formatRatePerHour(thresholds.maxSlopeBytesPerHour)} limit`;
-  switch (verdict) {
-    case 'leak':
-      return trend.ci95[0] / 3600 > limit
-        ? `${worker} heap grows ${slope}, above ${limitText}: about ${formatBytes(trend.bytesPerOp)} retained per operation`
-        : `${worker} heap grew ${formatBytes(trend.growthBytes)} over the steady window, above the ${formatBytes(thresholds.maxGrowthBytes)} limit`;
-    case 'pass':
-      return `${worker} heap is flat: ${slope}, under ${limitText}`;
-    default: {
-      if (trend.ci95[0] / 3600 > limit && trend.laterHalf !== undefined) {
-        return `${worker} heap grew ${slope} over the steady window, but in its later half ` +
-          `${formatRatePerHour(trend.laterHalf.slopeBytesPerHour)} (95% CI ${formatRatePerHour(trend.laterHalf.ci95[0])} to ` +
-          `${formatRatePerHour(trend.laterHalf.ci95[1])}) is not clearly above ${limitText}: warm-up may still be settling; run longer or set a longer --warmup`;
+function judgeOther(groups: readonly SlopeGroup[], limits: GrowthLimits): MeasureTrend {
+  const growth = judgeGrowth(groups, limits);
+  if (growth === undefined) throw new RangeError('a measure with heap samples has no samples');
+  return measureTrend(growth, limits);
+}
+
+/** Heap after teardown against the first steady samples: memory the workload's cleanup did not give back. */
+function cleanupOf(series: WorkerSeries, heapGroups: readonly SlopeGroup[]): Cleanup | undefined {
+  const cooldown = series.cooldown;
+  const last = heapGroups[heapGroups.length - 1];
+  if (cooldown === undefined || last === undefined || last.t.length === 0) return undefined;
+  // The baseline of the life that was torn down: the first steady samples of its segment.
+  const baselineBytes = median(Array.from(last.y).slice(0, MIN_STEADY_SAMPLES));
+  const retainedBytes = cooldown.heapBytes - baselineBytes;
+  return { baselineBytes, afterTeardownBytes: cooldown.heapBytes, retainedBytes, ok: retainedBytes <= CLEANUP_TOLERANCE_BYTES };
+}
+
+const rateText = (perHour: number): string => formatRatePerHour(perHour);
+const ciText = (ci: readonly [number, number]): string => `95% CI ${rateText(ci[0])} to ${rateText(ci[1])}`;
+
+function explainWorker(
+  worker: string,
+  verdict: Verdict,
+  parts: { judged: HeapJudgement; external: MeasureTrend; handles: MeasureTrend; cleanup: Cleanup | undefined; settings: AnalysisSettings },
+): string {
+  const { judged, external, handles, cleanup, settings } = parts;
+  const { heap, limits } = judged;
+  const limitText = `the ${rateText(settings.thresholds.maxSlopeBytesPerHour)} limit`;
+  if (verdict === 'leak') {
+    if (heap.verdict === 'leak') {
+      if (heap.shape === 'growing') {
+        return heap.ci95[0] / 3600 > settings.thresholds.maxSlopeBytesPerHour / 3600
+          ? `${worker} heap grows ${rateText(heap.slopePerHour)} (${ciText(heap.ci95)}), above ${limitText}: about ${formatBytes(heap.bytesPerOp)} retained per operation`
+          : `${worker} heap grew ${formatBytes(heap.growth)} over the steady window, above the ${formatBytes(settings.thresholds.maxGrowthBytes)} limit`;
       }
-      // The interval's half-width shrinks as T^-1.5 for a fixed interval, so this is the run length that would decide.
-      const distance = Math.abs(trend.slopeBytesPerHour / 3600 - limit);
-      const needS = distance > 0 ? trend.steadySpanS * Math.pow(width / 2 / distance, 2 / 3) : Infinity;
-      const advice = Number.isFinite(needS) ? `a steady window of about ${formatDuration(Math.ceil(needS))} would decide` : 'run longer to decide';
-      return `${worker} heap slope ${slope} straddles ${limitText}; this run can detect slopes above ` +
-        `${formatRatePerHour(trend.minDetectableSlopeBytesPerHour)}, ${advice}`;
+      if (heap.shape === 'step' && heap.step !== undefined) {
+        return `${worker} heap stepped up ${formatBytes(heap.step.size)} at ${formatDuration(Math.round(heap.step.atS))}, above the ${formatBytes(limits.total)} growth limit`;
+      }
+      return `${worker} heap's second half is ${formatBytes(heap.halvesGrowthBytes)} above its first half, over the ${formatBytes(settings.thresholds.maxGrowthBytes)} limit`;
+    }
+    if (external.verdict === 'leak') {
+      return `${worker} off-heap memory (Buffers, ArrayBuffers) grows ${rateText(external.slopePerHour)} (${ciText(external.ci95)}), above ${limitText}; the JS heap does not show it`;
+    }
+    if (handles.verdict === 'leak') {
+      return `${worker} active handles (timers, sockets) grow ${handles.slopePerHour.toFixed(1)}/h (${handles.ci95[0].toFixed(1)} to ${handles.ci95[1].toFixed(1)}/h), ` +
+        `${Math.round(handles.growth)} more over the steady window: something opened is never closed`;
+    }
+    if (cleanup !== undefined && !cleanup.ok) {
+      return `${worker} kept ${formatBytes(cleanup.retainedBytes)} over its post-warm-up heap after teardown (tolerance ${formatBytes(CLEANUP_TOLERANCE_BYTES)}): state outlives the workload`;
     }
   }
-}
-
-/** Slope and interval over the points in the later half of the steady time span, if they can be fitted. */
-function laterHalfSlope(t: Float64Array, heap: Float64Array, segment: Float64Array): HeapTrend['laterHalf'] {
-  const first = t[0] ?? 0;
-  const middle = first + ((t[t.length - 1] ?? first) - first) / 2;
-  const from = t.findIndex((v) => v >= middle);
-  if (from < 0 || t.length - from < MIN_STEADY_SAMPLES / 2) return undefined;
-  try {
-    const fit = segmentedSlopeFit(t.subarray(from), heap.subarray(from), segment.subarray(from));
-    const [lo, hi] = slopeInterval(fit);
-    return { slopeBytesPerHour: fit.slope * 3600, ci95: [lo * 3600, hi * 3600] };
-  } catch (err) {
-    if (err instanceof RangeError) return undefined;
-    throw err;
+  const slope = `${rateText(heap.slopePerHour)} (${ciText(heap.ci95)})`;
+  if (verdict === 'pass') {
+    return heap.shape === 'step' && heap.step !== undefined
+      ? `${worker} heap stepped up ${formatBytes(heap.step.size)} once at ${formatDuration(Math.round(heap.step.atS))} and is flat on both sides, under ${limitText}`
+      : `${worker} heap is flat: ${slope}, under ${limitText}`;
   }
-}
-
-/** Time covered by the steady samples, summed over segments (gaps between segments excluded). */
-function steadySpan(t: Float64Array, segment: Float64Array): number {
-  let span = 0;
-  let start = 0;
-  for (let i = 1; i <= t.length; i++) {
-    if (i === t.length || segment[i] !== segment[start]) {
-      span += (t[i - 1] ?? 0) - (t[start] ?? 0);
-      start = i;
-    }
+  const which = heap.verdict === 'inconclusive' ? heap : external.verdict === 'inconclusive' ? external : handles;
+  const what = which === heap ? 'heap' : which === external ? 'off-heap memory' : 'active handles';
+  if (which.shape === 'warming' && which.codeSlopePerHour !== undefined) {
+    return `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95)}) while V8 was still compiling ` +
+      `(compiled code and bytecode grew ${rateText(which.codeSlopePerHour)}): JIT warm-up, not judged as a leak; run longer to decide`;
   }
-  return span;
+  if (which.shape === 'settling' && which.laterHalf !== undefined) {
+    return `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95)}) over the steady window, but in its later half ` +
+      `${rateText(which.laterHalf.slopePerHour)} (${ciText(which.laterHalf.ci95)}), not clearly above the limit: warm-up may still be settling; run longer`;
+  }
+  // The interval's half-width shrinks about as T^-1.5 at a fixed interval; at half the distance to the limit the
+  // interval clears the limit in ~97 % of runs, so that is the window advised.
+  const limitPerHour = which === handles ? (HANDLE_GROWTH_LIMIT / Math.max(heap.steadySpanS, 1)) * 3600 : limits.rate * 3600;
+  const distance = Math.abs(which.slopePerHour - limitPerHour);
+  const needS = distance > 0 ? heap.steadySpanS * Math.pow((2 * which.minDetectableSlopePerHour) / distance, 2 / 3) : Infinity;
+  const advice = Number.isFinite(needS) && needS > heap.steadySpanS
+    ? `a steady window of about ${formatDuration(Math.ceil(needS))} would decide`
+    : 'a longer run would decide';
+  return `${worker} ${what} slope ${which === handles ? `${which.slopePerHour.toFixed(1)}/h` : rateText(which.slopePerHour)} is not clearly on either side of its limit; ` +
+    `this run resolves slopes to ±${which === handles ? which.minDetectableSlopePerHour.toFixed(1) : rateText(which.minDetectableSlopePerHour)}, ${advice}`;
 }
 
 export function analyzeWorkload(
   name: string,
   workers: readonly WorkerSeries[],
-  thresholds: Thresholds,
-  steadyFromS: number,
+  settings: AnalysisSettings,
   outOfMemoryWorkers: ReadonlySet<string>,
   respawnsByWorker: ReadonlyMap<string, number>,
 ): WorkloadAnalysis {
-  const analyses = workers.map((w) => analyzeWorker(w, thresholds, outOfMemoryWorkers.has(w.worker)));
+  const analyses = workers.map((w) => analyzeWorker(w, settings, outOfMemoryWorkers.has(w.worker)));
   const opsTotal = workers.reduce((sum, w) => sum + w.opsTotal, 0);
   const errorsTotal = workers.reduce((sum, w) => sum + w.errorsTotal, 0);
   const respawns = workers.reduce((sum, w) => sum + (respawnsByWorker.get(w.worker) ?? 0), 0);
+  const steadyFromS = Math.max(0, ...analyses.map((a) => (a.state === 'fitted' ? a.steadyFromS : 0)));
   const base = { name, opsTotal, errorsTotal, respawns, steadyFromS, workers: analyses };
   if (workers.length === 0) {
     return { ...base, verdict: 'error', reason: `no samples were recorded for ${name}`, heap: undefined };
@@ -178,14 +436,44 @@ export function analyzeWorkload(
     const what = opsTotal === 0 ? 'no operation completed' : `every operation failed (${errorsTotal} errors)`;
     return { ...base, verdict: 'error', reason: `${name}: ${what}; the workload is not exercising its code, check it`, heap: undefined };
   }
+  const pooled = pooledHeap(workers, settings);
   const deciding = decidingWorker(analyses);
-  return { ...base, verdict: deciding.verdict, reason: deciding.reason, heap: deciding.state === 'fitted' ? deciding.heap : undefined };
+  if (deciding.verdict !== 'leak' && pooled?.heap.verdict === 'leak') {
+    return {
+      ...base,
+      verdict: 'leak',
+      reason: `${name} heap grows ${rateText(pooled.heap.slopePerHour)} per worker (${ciText(pooled.heap.ci95)}) pooled over its ${workers.length} workers, above the limit`,
+      heap: pooled.heap,
+    };
+  }
+  return { ...base, verdict: deciding.verdict, reason: deciding.reason, heap: pooled?.heap };
+}
+
+/** One heap trend over every worker's steady window: a common slope, each worker (and each life) with its own baseline. */
+function pooledHeap(workers: readonly WorkerSeries[], settings: AnalysisSettings): HeapJudgement | undefined {
+  const inputs: HeapInput[] = [];
+  for (const w of workers) {
+    const window = steadyWindow(w.columns, settings.warmup);
+    if (window === undefined || w.columns.t.length - window.from < MIN_STEADY_SAMPLES) continue;
+    inputs.push(heapInput(window, groupsOf(window, window.columns.heap)));
+  }
+  if (inputs.length === 0) return undefined;
+  const mean = (f: (i: HeapInput) => number): number => inputs.reduce((sum, i) => sum + f(i), 0) / inputs.length;
+  // Limits are per worker: judge the pooled slope against them over one worker's mean window length.
+  return judgeHeap({
+    groups: inputs.flatMap((i) => i.groups),
+    code: inputs.flatMap((i) => i.code),
+    recorded: inputs.flatMap((i) => i.recorded),
+    opsPerS: mean((i) => i.opsPerS),
+    spanS: mean((i) => i.spanS),
+  }, settings);
 }
 
 /** The worker with the worst verdict; among equals, the steepest slope. */
 function decidingWorker(analyses: readonly WorkerAnalysis[]): WorkerAnalysis {
-  const slope = (a: WorkerAnalysis): number => (a.state === 'fitted' ? a.heap.slopeBytesPerHour : -Infinity);
+  const slope = (a: WorkerAnalysis): number => (a.state === 'fitted' ? a.heap.slopePerHour : -Infinity);
   return analyses.reduce((worst, a) =>
     severity[a.verdict] > severity[worst.verdict] || (a.verdict === worst.verdict && slope(a) > slope(worst)) ? a : worst,
   );
 }
+

@@ -3,18 +3,22 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, UsageError } from '../errors.js';
+import { analyzeCommand } from './analyze.js';
+import { calibrateCommand } from './calibrate.js';
 import { listCommand } from './list.js';
 import { runCommands } from './run.js';
 
 const args = hideBin(process.argv);
-const commands = [...runCommands.map((c) => c.command), listCommand.command];
+const commands = [...runCommands.map((c) => c.command), 'analyze', 'calibrate', listCommand.command];
 
 const cli = yargs(args)
   .scriptName('soak')
   .usage('$0 <command> [options]\n\nFinds memory leaks in Node.js code by soaking it in long-lived worker-thread pools.')
   .command(runCommands)
+  .command(analyzeCommand)
+  .command(calibrateCommand)
   .command(listCommand)
-  .demandCommand(1, 'give a command: soak short, soak run or soak list (soak --help lists them)')
+  .demandCommand(1, 'give a command: soak short, soak run, soak analyze, soak calibrate or soak list (soak --help lists them)')
   .strict()
   .recommendCommands()
   .wrap(Math.min(110, process.stderr.columns || 100))

@@ -1,7 +1,8 @@
 /** Human output on stderr: what is running, a plain line a minute, and the verdicts at the end. */
 import type { PoolEvent } from '../controller/workload-pool.js';
-import type { ProgressTick, RunResult, Soak } from '../controller/soak.js';
-import { formatDuration, formatRatePerHour } from '../units.js';
+import type { ProgressTick, Soak } from '../controller/soak.js';
+import type { Summary } from '../report/summary.js';
+import { formatDuration } from '../units.js';
 
 const PROGRESS_EVERY_S = 60;
 
@@ -24,12 +25,9 @@ export function attachProgress(soak: Soak): void {
   });
 }
 
-export function printResult(result: RunResult): void {
+export function printResult(result: { readonly summary: Summary; readonly outDir: string }): void {
   const { summary } = result;
-  const lines = summary.workloads.map((w) => {
-    const slope = w.heap.slopeBytesPerHour === null ? '' : ` ${formatRatePerHour(w.heap.slopeBytesPerHour)}`;
-    return `  ${w.verdict.toUpperCase().padEnd(12)} ${w.name.padEnd(18)}${slope}  ${w.reason}`;
-  });
+  const lines = summary.workloads.map((w) => `  ${w.verdict.toUpperCase().padEnd(12)} ${w.name.padEnd(18)} ${w.reason}`);
   const warning = summary.verdict === 'inconclusive'
     ? ['soak: warning: inconclusive: the data cannot tell a leak from none at these thresholds; see the reasons above (--strict makes this fail)']
     : [];

@@ -6,7 +6,7 @@ import { builtInWorkloads, parseParamSpec } from '../controller/workload-loader.
 import { Soak, type SoakInput } from '../controller/soak.js';
 import { errors } from '../errors.js';
 import { defaults, type OptionNames } from '../options.js';
-import { parseDuration, parseRate, parseSize } from '../units.js';
+import { integer, parseDurationFlag, parseRateFlag, parseSizeFlag, parseWarmupFlag } from './flags.js';
 import { attachProgress, printResult } from './progress.js';
 
 interface RunArgs {
@@ -27,7 +27,7 @@ interface RunArgs {
   quiet?: boolean;
 }
 
-const flagNames: OptionNames = {
+export const flagNames: OptionNames = {
   workloads: '--workload',
   durationS: '--duration',
   intervalS: '--interval',
@@ -46,12 +46,12 @@ function runOptions(yargs: Argv): Argv<RunArgs> {
     .option('workload', { type: 'string', array: true, describe: 'workload names or plugin module paths, comma-separated or repeated [default: all built-in]' })
     .option('duration', { type: 'string', describe: 'how long to run: 90s, 10m, 24h [default: 2m]' })
     .option('interval', { type: 'string', describe: 'time between samples: 1s, 5m [default: 1s]' })
-    .option('warmup', { type: 'string', describe: "start of the run not judged: 'auto' (a quarter of the run, at most 10m) or a duration [default: auto]" })
+    .option('warmup', { type: 'string', describe: "start of the run not judged: 'auto' (found from the data, after at least a tenth of the run, at most 5m) or a duration [default: auto]" })
     .option('threads', { type: 'string', describe: `workers per workload pool [default: ${defaults.threads}]` })
     .option('concurrency', { type: 'string', describe: `operations in flight per worker [default: ${defaults.concurrency}]` })
     .option('param', { type: 'string', array: true, describe: 'workload parameter key=value, or workload.key=value for one workload (repeatable)' })
     .option('max-slope', { type: 'string', describe: 'leak threshold per worker: heap growth rate such as 1MB/h or 2KB/s [default: 1MB/h]' })
-    .option('max-growth', { type: 'string', describe: 'leak threshold per worker: heap growth over the steady window [default: 50MB]' })
+    .option('max-growth', { type: 'string', describe: 'leak threshold per worker: heap growth over the steady window [default: 50MB; 100MB for runs of 1h or more]' })
     .option('out', { type: 'string', describe: 'run directory [default: reports/<workload-or-command>-<UTC time>]' })
     .option('seed', { type: 'string', describe: 'seed for the workloads\' random numbers [default: random, recorded in the summary]' })
     .option('inject-leak', { type: 'string', describe: 'retain this much heap per second in every worker, e.g. 2KB/s (positive control)' })
@@ -105,34 +105,18 @@ function toInput(name: 'short' | 'run', args: RunArgs): SoakInput {
     seed: args.seed === undefined ? randomInt(2 ** 31) : integer('--seed', args.seed),
     strict: args.strict === true,
   };
-  if (args.duration !== undefined) input.durationS = unit('--duration', args.duration, parseDuration, 'a duration such as 90s, 10m or 24h');
-  if (args.interval !== undefined) input.intervalS = unit('--interval', args.interval, parseDuration, 'a duration such as 1s or 5m');
-  if (args.warmup !== undefined && args.warmup !== 'auto') {
-    input.warmup = unit('--warmup', args.warmup, parseDuration, "'auto' or a duration such as 30s");
-  }
+  if (args.duration !== undefined) input.durationS = parseDurationFlag('--duration', args.duration);
+  if (args.interval !== undefined) input.intervalS = parseDurationFlag('--interval', args.interval, '1s or 5m');
+  if (args.warmup !== undefined) input.warmup = parseWarmupFlag(args.warmup);
   if (args.threads !== undefined) input.threads = integer('--threads', args.threads);
   if (args.concurrency !== undefined) input.concurrency = integer('--concurrency', args.concurrency);
-  if (args['max-slope'] !== undefined) {
-    input.maxSlopeBytesPerHour = unit('--max-slope', args['max-slope'], parseRate, 'a rate such as 1MB/h or 2KB/s') * 3600;
-  }
-  if (args['max-growth'] !== undefined) input.maxGrowthBytes = unit('--max-growth', args['max-growth'], parseSize, 'a size such as 50MB');
-  if (args['inject-leak'] !== undefined) input.injectLeakBytesPerS = unit('--inject-leak', args['inject-leak'], parseRate, 'a rate such as 2KB/s');
+  if (args['max-slope'] !== undefined) input.maxSlopeBytesPerHour = parseRateFlag('--max-slope', args['max-slope']) * 3600;
+  if (args['max-growth'] !== undefined) input.maxGrowthBytes = parseSizeFlag('--max-growth', args['max-growth']);
+  if (args['inject-leak'] !== undefined) input.injectLeakBytesPerS = parseRateFlag('--inject-leak', args['inject-leak']);
   return input;
 }
 
-function unit(flag: string, text: string, parse: (text: string) => number | undefined, expected: string): number {
-  const value = parse(text);
-  if (value === undefined) throw errors.option(flag, expected, text);
-  return value;
-}
-
-function integer(flag: string, text: string): number {
-  const value = /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value)) throw errors.option(flag, 'an integer', text);
-  return value;
-}
-
-function defaultOutDir(commandName: string, workloads: readonly string[]): string {
+export function defaultOutDir(commandName: string, workloads: readonly string[]): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const label = workloads.length === 1 && /^[a-z0-9-]+$/.test(workloads[0] ?? '') ? workloads[0] : commandName;
   return join('reports', `${label}-${stamp}`);

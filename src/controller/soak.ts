@@ -6,10 +6,10 @@ import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeWorkload, worstVerdict, type Verdict } from '../analysis/verdict.js';
+import { worstVerdict, type Verdict } from '../analysis/verdict.js';
 import { ExitCode, RunFailedError, errors } from '../errors.js';
-import { defaults, validateOptions, warmupSeconds, type OptionNames, type SoakOptions } from '../options.js';
-import { readRun } from '../report/read-run.js';
+import { defaultMaxGrowthBytes, defaults, profileFor, validateOptions, warmupSeconds, type OptionNames, type SoakOptions } from '../options.js';
+import { analyzeRecordedRun } from '../report/analyze-run.js';
 import { RunFiles, round } from '../report/run-files.js';
 import { buildSummary, renderMarkdown, type RunFacts, type Summary } from '../report/summary.js';
 import { Meter } from '../sampling/meter.js';
@@ -41,7 +41,8 @@ export class Soak extends EventEmitter {
 
   constructor(input: SoakInput, names: OptionNames = {}, argv: readonly string[] = []) {
     super();
-    this.options = { ...defaults, seed: randomInt(2 ** 31), ...input };
+    const durationS = input.durationS ?? defaults.durationS;
+    this.options = { ...defaults, maxGrowthBytes: defaultMaxGrowthBytes(durationS), seed: randomInt(2 ** 31), ...input };
     validateOptions(this.options, names);
     this.#argv = argv;
   }
@@ -148,6 +149,7 @@ export class Soak extends EventEmitter {
       elapsedS: round(elapsedS, 3),
       intervalS: options.intervalS,
       warmupS,
+      warmup: options.warmup,
       threads: options.threads,
       concurrency: options.concurrency,
       seed: options.seed,
@@ -164,20 +166,20 @@ export class Soak extends EventEmitter {
   }
 
   async #analyze(workloads: readonly LoadedWorkload[], outDir: string, run: RunFacts): Promise<Summary> {
-    const recorded = await readRun(join(outDir, 'samples.csv'), join(outDir, 'events.csv'));
-    const byWorkload = recorded.series.byWorkload();
     const thresholds = { maxSlopeBytesPerHour: this.options.maxSlopeBytesPerHour, maxGrowthBytes: this.options.maxGrowthBytes };
-    const analyses = workloads.map((w) => ({
-      ...analyzeWorkload(w.name, byWorkload.get(w.name) ?? [], thresholds, run.warmupS, recorded.outOfMemory, recorded.respawns),
-      params: w.params,
-    }));
+    const profile = profileFor(this.options.durationS);
+    const analysis = await analyzeRecordedRun(join(outDir, 'samples.csv'), join(outDir, 'events.csv'),
+      { thresholds, warmup: this.options.warmup, profile }, workloads.map((w) => w.name));
+    const analyses = analysis.workloads.map((a, i) => ({ ...a, params: workloads[i]?.params ?? {} }));
     const failure = this.#failure;
     const verdict: Verdict = failure !== undefined ? 'error' : worstVerdict(analyses.map((a) => a.verdict));
     const complete = failure === undefined && this.#stopReason === undefined;
     return buildSummary({
       run,
+      profile,
       thresholds,
       workloads: analyses,
+      rss: analysis.rss,
       verdict,
       complete,
       ...(failure !== undefined ? { error: failure.message } : this.#stopReason !== undefined ? { error: `stopped early: ${this.#stopReason}` } : {}),

@@ -1,11 +1,16 @@
-/** Streams a run's samples.csv (and events.csv) back into per-worker series for the analysis. */
-import { createReadStream, existsSync } from 'node:fs';
-import { parse } from 'csv-parse';
+/**
+ * Reads a run's samples.csv (and events.csv) back into per-worker series for the analysis,
+ * streaming with the fast reader of csv-lines.ts: a day of 1 s samples from 10 workers (~950K
+ * rows) reads in about a second, in memory bounded by the series' typed arrays.
+ */
+import { existsSync } from 'node:fs';
 import { RunSeries, type Phase } from '../analysis/series.js';
+import { columnIndexes, readCsv } from './csv-lines.js';
 
 export const OUT_OF_MEMORY_DETAIL = 'out of memory';
 
-const phases: ReadonlySet<string> = new Set<Phase>(['warmup', 'steady', 'cooldown']);
+/** Most common first: a row's phase is compared with them in turn. */
+const phases: readonly Phase[] = ['steady', 'warmup', 'cooldown'];
 
 export interface RecordedRun {
   readonly series: RunSeries;
@@ -15,35 +20,46 @@ export interface RecordedRun {
   readonly respawns: ReadonlyMap<string, number>;
 }
 
+const sampleFields = [
+  'elapsed_s', 'segment', 'phase', 'workload', 'worker', 'ops_total', 'errors_total', 'heap_used_bytes', 'code_bytes',
+  'external_bytes', 'array_buffers_bytes', 'active_handles', 'rss_bytes',
+] as const;
+const sample = columnIndexes(sampleFields);
+const eventFields = ['worker', 'event', 'detail'] as const;
+const event = columnIndexes(eventFields);
+
 export async function readRun(samplesPath: string, eventsPath: string): Promise<RecordedRun> {
   const series = new RunSeries();
-  for await (const record of csvRecords(samplesPath)) {
-    const phase = record['phase'] ?? '';
-    if (!phases.has(phase)) continue;
+  // An empty field reads as 0, like the controller's operations; so does a column the file lacks (an older
+  // version's), but for time, segment and heap, which the analysis cannot do without: those read as NaN.
+  await readCsv(samplesPath, sampleFields, (r) => {
+    const phase = r.choice(sample.phase, phases);
+    if (phase === undefined) return;
     series.add({
-      elapsedS: Number(record['elapsed_s']),
-      segment: Number(record['segment']),
-      phase: phase as Phase,
-      workload: record['workload'] ?? '',
-      worker: record['worker'] ?? '',
-      opsTotal: Number(record['ops_total'] || 0),
-      errorsTotal: Number(record['errors_total'] || 0),
-      heapBytes: Number(record['heap_used_bytes']) - Number(record['code_bytes'] || 0),
+      elapsedS: r.number(sample.elapsed_s),
+      segment: r.number(sample.segment),
+      phase,
+      workload: r.text(sample.workload),
+      worker: r.text(sample.worker),
+      opsTotal: r.number(sample.ops_total, 0),
+      errorsTotal: r.number(sample.errors_total, 0),
+      heapBytes: r.number(sample.heap_used_bytes) - r.number(sample.code_bytes, 0),
+      codeBytes: r.number(sample.code_bytes, 0),
+      externalBytes: r.number(sample.external_bytes, 0),
+      arrayBuffersBytes: r.number(sample.array_buffers_bytes, 0),
+      activeHandles: r.number(sample.active_handles, 0),
+      rssBytes: r.number(sample.rss_bytes, 0),
     });
-  }
+  });
   const outOfMemory = new Set<string>();
   const respawns = new Map<string, number>();
   if (existsSync(eventsPath)) {
-    for await (const record of csvRecords(eventsPath)) {
-      const worker = record['worker'] ?? '';
-      if (record['event'] === 'crash' && record['detail'] === OUT_OF_MEMORY_DETAIL) outOfMemory.add(worker);
-      if (record['event'] === 'respawn') respawns.set(worker, (respawns.get(worker) ?? 0) + 1);
-    }
+    await readCsv(eventsPath, eventFields, (r) => {
+      const worker = r.text(event.worker);
+      const kind = r.text(event.event);
+      if (kind === 'crash' && r.text(event.detail) === OUT_OF_MEMORY_DETAIL) outOfMemory.add(worker);
+      if (kind === 'respawn') respawns.set(worker, (respawns.get(worker) ?? 0) + 1);
+    });
   }
   return { series, outOfMemory, respawns };
-}
-
-function csvRecords(path: string): AsyncIterable<Record<string, string>> {
-  // relax_column_count: a file cut short by a crash mid-row still yields its complete rows.
-  return createReadStream(path).pipe(parse({ columns: true, relax_column_count: true, skip_empty_lines: true }));
 }

@@ -1,5 +1,7 @@
-/** summary.json (schemaVersion 1, the keys in shared/design.md) and summary.md, from the analysis. */
-import type { Verdict, WorkloadAnalysis, WorkerAnalysis, Thresholds } from '../analysis/verdict.js';
+/** summary.json (schemaVersion 1, the keys in shared/design.md, more added) and summary.md, from the analysis. */
+import type { Cleanup, HeapTrend, MeasureTrend, Profile, Thresholds, Verdict, WorkerAnalysis, WorkloadAnalysis } from '../analysis/verdict.js';
+import { CONFIDENCE, TREND_ALPHA } from '../analysis/trend.js';
+import type { RssTrend } from './analyze-run.js';
 import { formatBytes, formatDuration, formatRatePerHour } from '../units.js';
 
 export interface RunFacts {
@@ -7,7 +9,9 @@ export interface RunFacts {
   readonly durationS: number;
   readonly elapsedS: number;
   readonly intervalS: number;
+  /** The warm-up recorded in samples.csv's phase column (with 'auto', the minimum left out). */
   readonly warmupS: number;
+  readonly warmup: number | 'auto';
   readonly threads: number;
   readonly concurrency: number;
   readonly seed: number;
@@ -20,34 +24,76 @@ export interface RunFacts {
   readonly argv: readonly string[];
 }
 
+type Params = Readonly<Record<string, string | number | boolean>>;
+
 export interface Summary {
   readonly schemaVersion: 1;
   readonly verdict: Verdict;
   readonly complete: boolean;
   readonly error?: string;
+  readonly profile: Profile;
   readonly run: RunFacts;
   readonly thresholds: Thresholds;
+  readonly method: typeof method;
+  /** Process-wide resident memory over the steady window: reported, not judged (it is shared by every worker). */
+  readonly rss: RssSummary | null;
   readonly workloads: readonly WorkloadSummary[];
+  /** Set when the figures come from `soak analyze`. */
+  readonly analyzedAt?: string;
+}
+
+const method = {
+  slope: 'Theil-Sen (median of pairwise slopes within each worker life)',
+  interval: `Sen's ${CONFIDENCE * 100}% interval, Kendall variance widened by the Hamed-Rao autocorrelation factor`,
+  trendTest: 'Mann-Kendall, Hamed-Rao variance correction',
+  alpha: TREND_ALPHA,
+  confidence: CONFIDENCE,
+  warmup: 'auto: MSER-style truncation minimising the slope standard error, at most half the samples',
+} as const;
+
+interface RssSummary {
+  readonly slopeBytesPerHour: number;
+  readonly ci95: readonly [number, number];
+  readonly firstBytes: number;
+  readonly lastBytes: number;
+  readonly peakBytes: number;
+}
+
+interface TrendSummary {
+  readonly verdict: Verdict;
+  readonly shape: string;
+  readonly slopePerHour: number;
+  readonly ci95: readonly [number, number];
+  readonly trendP: number;
+  readonly growth: number;
+}
+
+interface HeapSummary {
+  readonly slopeBytesPerHour: number | null;
+  readonly ci95: readonly [number, number] | null;
+  readonly trendP: number | null;
+  readonly bytesPerOp: number | null;
+  readonly growthBytes: number | null;
+  readonly minDetectableSlopeBytesPerHour: number | null;
+  readonly noiseSdBytes: number | null;
+  readonly steadyFromS: number;
+  readonly steadySamples: number;
+  readonly shape: string | null;
+  readonly halvesGrowthBytes: number | null;
+  readonly autocorrelationInflation: number | null;
+  readonly laterHalf: { readonly slopeBytesPerHour: number; readonly ci95: readonly [number, number] } | null;
+  readonly step: { readonly atS: number; readonly sizeBytes: number } | null;
 }
 
 interface WorkloadSummary {
   readonly name: string;
   readonly verdict: Verdict;
   readonly reason: string;
-  readonly params: Readonly<Record<string, string | number | boolean>>;
+  readonly params: Params;
   readonly opsTotal: number;
   readonly errorsTotal: number;
   readonly respawns: number;
-  readonly heap: {
-    readonly slopeBytesPerHour: number | null;
-    readonly ci95: readonly [number, number] | null;
-    readonly trendP: number | null;
-    readonly bytesPerOp: number | null;
-    readonly growthBytes: number | null;
-    readonly minDetectableSlopeBytesPerHour: number | null;
-    readonly steadyFromS: number;
-    readonly steadySamples: number;
-  };
+  readonly heap: HeapSummary;
   readonly workers: readonly WorkerSummary[];
 }
 
@@ -58,23 +104,36 @@ interface WorkerSummary {
   readonly slopeBytesPerHour: number | null;
   readonly ci95: readonly [number, number] | null;
   readonly bytesPerOp: number | null;
+  readonly steadyFromS: number | null;
+  readonly heap: HeapSummary | null;
+  readonly external: TrendSummary | null;
+  readonly handles: TrendSummary | null;
+  readonly cleanup: Cleanup | null;
 }
 
-export function buildSummary(input: {
-  run: RunFacts;
-  thresholds: Thresholds;
-  workloads: readonly (WorkloadAnalysis & { params: Readonly<Record<string, string | number | boolean>> })[];
-  verdict: Verdict;
-  complete: boolean;
-  error?: string;
-}): Summary {
+export interface SummaryInput {
+  readonly run: RunFacts;
+  readonly profile: Profile;
+  readonly thresholds: Thresholds;
+  readonly workloads: readonly (WorkloadAnalysis & { readonly params: Params })[];
+  readonly rss: RssTrend | undefined;
+  readonly verdict: Verdict;
+  readonly complete: boolean;
+  readonly error?: string;
+  readonly analyzedAt?: string;
+}
+
+export function buildSummary(input: SummaryInput): Summary {
   return {
     schemaVersion: 1,
     verdict: input.verdict,
     complete: input.complete,
     ...(input.error === undefined ? {} : { error: input.error }),
+    profile: input.profile,
     run: input.run,
     thresholds: input.thresholds,
+    method,
+    rss: input.rss ?? null,
     workloads: input.workloads.map((w) => ({
       name: w.name,
       verdict: w.verdict,
@@ -83,30 +142,50 @@ export function buildSummary(input: {
       opsTotal: w.opsTotal,
       errorsTotal: w.errorsTotal,
       respawns: w.respawns,
-      heap: {
-        slopeBytesPerHour: w.heap?.slopeBytesPerHour ?? null,
-        ci95: w.heap?.ci95 ?? null,
-        trendP: w.heap?.trendP ?? null,
-        bytesPerOp: w.heap?.bytesPerOp ?? null,
-        growthBytes: w.heap?.growthBytes ?? null,
-        minDetectableSlopeBytesPerHour: w.heap?.minDetectableSlopeBytesPerHour ?? null,
-        steadyFromS: w.steadyFromS,
-        steadySamples: w.heap?.steadySamples ?? 0,
-      },
+      heap: heapSummary(w.heap, w.steadyFromS),
       workers: w.workers.map(workerSummary),
     })),
+    ...(input.analyzedAt === undefined ? {} : { analyzedAt: input.analyzedAt }),
   };
 }
 
+function heapSummary(heap: HeapTrend | undefined, steadyFromS: number): HeapSummary {
+  return {
+    slopeBytesPerHour: heap?.slopePerHour ?? null,
+    ci95: heap?.ci95 ?? null,
+    trendP: heap?.trendP ?? null,
+    bytesPerOp: heap?.bytesPerOp ?? null,
+    growthBytes: heap?.growth ?? null,
+    minDetectableSlopeBytesPerHour: heap?.minDetectableSlopePerHour ?? null,
+    noiseSdBytes: heap?.noiseSdBytes ?? null,
+    steadyFromS,
+    steadySamples: heap?.steadySamples ?? 0,
+    shape: heap?.shape ?? null,
+    halvesGrowthBytes: heap?.halvesGrowthBytes ?? null,
+    autocorrelationInflation: heap?.autocorrelationInflation ?? null,
+    laterHalf: heap?.laterHalf === undefined ? null : { slopeBytesPerHour: heap.laterHalf.slopePerHour, ci95: heap.laterHalf.ci95 },
+    step: heap?.step === undefined ? null : { atS: heap.step.atS, sizeBytes: heap.step.size },
+  };
+}
+
+function trendSummary(trend: MeasureTrend): TrendSummary {
+  return { verdict: trend.verdict, shape: trend.shape, slopePerHour: trend.slopePerHour, ci95: trend.ci95, trendP: trend.trendP, growth: trend.growth };
+}
+
 function workerSummary(w: WorkerAnalysis): WorkerSummary {
-  const heap = w.state === 'fitted' ? w.heap : undefined;
+  const fitted = w.state === 'fitted' ? w : undefined;
   return {
     worker: w.worker,
     verdict: w.verdict,
     reason: w.reason,
-    slopeBytesPerHour: heap?.slopeBytesPerHour ?? null,
-    ci95: heap?.ci95 ?? null,
-    bytesPerOp: heap?.bytesPerOp ?? null,
+    slopeBytesPerHour: fitted?.heap.slopePerHour ?? null,
+    ci95: fitted?.heap.ci95 ?? null,
+    bytesPerOp: fitted?.heap.bytesPerOp ?? null,
+    steadyFromS: fitted?.steadyFromS ?? null,
+    heap: fitted === undefined ? null : heapSummary(fitted.heap, fitted.steadyFromS),
+    external: fitted === undefined ? null : trendSummary(fitted.external),
+    handles: fitted === undefined ? null : trendSummary(fitted.handles),
+    cleanup: fitted?.cleanup ?? null,
   };
 }
 
@@ -116,36 +195,45 @@ export function renderMarkdown(summary: Summary): string {
   const { run, thresholds } = summary;
   const rate = (v: number | null): string => (v === null ? 'n/a' : formatRatePerHour(v));
   const interval = (ci: readonly [number, number] | null): string => (ci === null ? 'n/a' : `${rate(ci[0])} to ${rate(ci[1])}`);
+  const bytes = (v: number | null): string => (v === null ? 'n/a' : formatBytes(v));
   const lines = [
     `# soak ${run.command}: ${verdictMark[summary.verdict]}`,
     '',
     ...(summary.complete ? [] : ['> This run did not complete; figures cover the part that ran.', '']),
     ...(summary.error === undefined ? [] : [`> Error: ${summary.error}`, '']),
-    '| workload | verdict | heap slope | 95% CI | bytes/op | ops | errors | respawns |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| workload | verdict | heap slope (pooled) | 95% CI | shape | bytes/op | steady from | ops | errors | respawns |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...summary.workloads.map((w) =>
-      `| ${w.name} | ${verdictMark[w.verdict]} | ${rate(w.heap.slopeBytesPerHour)} | ${interval(w.heap.ci95)} | ` +
-        `${w.heap.bytesPerOp === null ? 'n/a' : formatBytes(w.heap.bytesPerOp)} | ${w.opsTotal} | ${w.errorsTotal} | ${w.respawns} |`,
+      `| ${w.name} | ${verdictMark[w.verdict]} | ${rate(w.heap.slopeBytesPerHour)} | ${interval(w.heap.ci95)} | ${w.heap.shape ?? 'n/a'} | ` +
+        `${bytes(w.heap.bytesPerOp)} | ${formatDuration(Math.round(w.heap.steadyFromS))} | ${w.opsTotal} | ${w.errorsTotal} | ${w.respawns} |`,
     ),
     '',
     ...summary.workloads.map((w) => `- **${w.name}**: ${w.reason}`),
     '',
     '## Workers',
     '',
-    '| worker | verdict | heap slope | 95% CI |',
-    '| --- | --- | --- | --- |',
+    '| worker | verdict | heap slope | 95% CI | off-heap slope | handles/h | after teardown |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...summary.workloads.flatMap((w) =>
-      w.workers.map((k) => `| ${k.worker} | ${verdictMark[k.verdict]} | ${rate(k.slopeBytesPerHour)} | ${interval(k.ci95)} |`),
+      w.workers.map((k) =>
+        `| ${k.worker} | ${verdictMark[k.verdict]} | ${rate(k.slopeBytesPerHour)} | ${interval(k.ci95)} | ` +
+          `${k.external === null ? 'n/a' : rate(k.external.slopePerHour)} | ${k.handles === null ? 'n/a' : k.handles.slopePerHour.toFixed(1)} | ` +
+          `${k.cleanup === null ? 'n/a' : `${k.cleanup.retainedBytes >= 0 ? '+' : ''}${formatBytes(k.cleanup.retainedBytes)} ${k.cleanup.ok ? 'ok' : 'RETAINED'}`} |`),
     ),
     '',
     '## Run',
     '',
-    `- Thresholds per worker: slope ${formatRatePerHour(thresholds.maxSlopeBytesPerHour)}, growth ${formatBytes(thresholds.maxGrowthBytes)} over the steady window`,
-    `- Duration ${formatDuration(run.elapsedS)} of ${formatDuration(run.durationS)}, sampled every ${formatDuration(run.intervalS)}, warm-up ${formatDuration(run.warmupS)}`,
+    `- Profile ${summary.profile}; thresholds per worker: slope ${formatRatePerHour(thresholds.maxSlopeBytesPerHour)}, growth ${formatBytes(thresholds.maxGrowthBytes)} over the steady window`,
+    `- Method: ${summary.method.slope}; ${summary.method.interval}; ${summary.method.trendTest} at alpha ${summary.method.alpha}`,
+    `- Duration ${formatDuration(run.elapsedS)} of ${formatDuration(run.durationS)}, sampled every ${formatDuration(run.intervalS)}, ` +
+      `warm-up ${run.warmup === 'auto' ? `auto (at least ${formatDuration(run.warmupS)})` : formatDuration(run.warmupS)}`,
     `- ${run.threads} worker(s) per workload, ${run.concurrency} operation(s) in flight per worker, seed ${run.seed}` +
       (run.injectLeakBytesPerS > 0 ? `, injected leak ${formatBytes(run.injectLeakBytesPerS)}/s` : ''),
+    ...(summary.rss === null ? [] : [`- Process RSS ${formatBytes(summary.rss.firstBytes)} to ${formatBytes(summary.rss.lastBytes)} ` +
+      `(peak ${formatBytes(summary.rss.peakBytes)}), ${rate(summary.rss.slopeBytesPerHour)} over the steady window: reported, not judged`]),
     `- Node ${run.node} on ${run.platform}, from ${run.startedAt} to ${run.endedAt}`,
     `- Reproduce: \`${run.argv.join(' ')}\``,
+    ...(summary.analyzedAt === undefined ? [] : [`- Re-analysed with soak analyze at ${summary.analyzedAt}`]),
     '',
   ];
   return lines.join('\n');

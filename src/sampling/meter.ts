@@ -1,5 +1,5 @@
 /** Memory measurement inside one thread (a worker or the controller): a forced full GC, then the isolate's own figures. */
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapCodeStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createHistogram, performance, type EventLoopUtilization } from 'node:perf_hooks';
 
@@ -10,7 +10,10 @@ const gc = runInNewContext('gc') as () => void;
 export interface Measurement {
   readonly timeMs: number;
   readonly heapUsed: number;
-  /** Of heapUsed, what holds compiled code: it grows and shrinks with the JIT, not with the program's objects. */
+  /**
+   * Of heapUsed, V8's compiled code and bytecode with their metadata (deoptimisation data, source
+   * positions, constant pools): it grows and shrinks with the JIT for minutes, not with the program's objects.
+   */
   readonly codeBytes: number;
   readonly heapTotal: number;
   readonly external: number;
@@ -19,6 +22,7 @@ export interface Measurement {
   readonly elu: number;
   readonly latencyP50Us: number;
   readonly latencyP99Us: number;
+  /** Time the forced GC and the code statistics took: what sampling costs the worker. */
   readonly gcMs: number;
 }
 
@@ -34,6 +38,8 @@ export class Meter {
   measure(): Measurement {
     const gcStart = performance.now();
     gc();
+    const codeBytes = codeAndBytecodeBytes();
+    // The cost of the sample to the worker: the collection and the walk over code objects.
     const gcMs = performance.now() - gcStart;
     const memory = process.memoryUsage();
     const elu = performance.eventLoopUtilization(this.#elu);
@@ -44,7 +50,7 @@ export class Meter {
     return {
       timeMs: Date.now(),
       heapUsed: memory.heapUsed,
-      codeBytes: codeSpaceUsed(),
+      codeBytes,
       heapTotal: memory.heapTotal,
       external: memory.external,
       arrayBuffers: memory.arrayBuffers,
@@ -57,10 +63,7 @@ export class Meter {
   }
 }
 
-function codeSpaceUsed(): number {
-  let bytes = 0;
-  for (const space of getHeapSpaceStatistics()) {
-    if (space.space_name === 'code_space' || space.space_name === 'code_large_object_space') bytes += space.space_used_size;
-  }
-  return bytes;
+function codeAndBytecodeBytes(): number {
+  const code = getHeapCodeStatistics();
+  return code.code_and_metadata_size + code.bytecode_and_metadata_size;
 }

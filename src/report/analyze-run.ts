@@ -1,0 +1,62 @@
+/** Reads a recorded run back (samples.csv, events.csv) and analyses it: shared by `soak run` and `soak analyze`. */
+import { fitTrend } from '../analysis/trend.js';
+import { analyzeWorkload, type AnalysisSettings, type WorkloadAnalysis } from '../analysis/verdict.js';
+import { readRun } from './read-run.js';
+
+export interface RssTrend {
+  readonly slopeBytesPerHour: number;
+  readonly ci95: readonly [number, number];
+  readonly firstBytes: number;
+  readonly lastBytes: number;
+  readonly peakBytes: number;
+}
+
+export interface RunAnalysis {
+  readonly workloads: readonly WorkloadAnalysis[];
+  readonly rss: RssTrend | undefined;
+  /** Last elapsed time seen in the samples. */
+  readonly lastElapsedS: number;
+}
+
+/**
+ * `workloadNames` orders the result and includes workloads with no samples at all (they get an
+ * 'error' verdict); without it, the workloads are those found in the samples, in order of appearance.
+ */
+export async function analyzeRecordedRun(
+  samplesPath: string,
+  eventsPath: string,
+  settings: AnalysisSettings,
+  workloadNames?: readonly string[],
+): Promise<RunAnalysis> {
+  const recorded = await readRun(samplesPath, eventsPath);
+  const byWorkload = recorded.series.byWorkload();
+  const names = workloadNames ?? [...byWorkload.keys()];
+  const workloads = names.map((name) =>
+    analyzeWorkload(name, byWorkload.get(name) ?? [], settings, recorded.outOfMemory, recorded.respawns));
+  const fittedFrom = workloads.flatMap((w) => (w.heap === undefined ? [] : [w.steadyFromS]));
+  const rss = rssTrend(recorded.series.rss, fittedFrom.length > 0 ? Math.min(...fittedFrom) : 0);
+  const { t } = recorded.series.rss;
+  let lastElapsedS = t[t.length - 1] ?? 0;
+  for (const list of byWorkload.values()) {
+    for (const w of list) lastElapsedS = Math.max(lastElapsedS, w.columns.t[w.columns.t.length - 1] ?? 0, w.cooldown?.elapsedS ?? 0);
+  }
+  return { workloads, rss, lastElapsedS };
+}
+
+function rssTrend(rss: { readonly t: Float64Array; readonly bytes: Float64Array }, fromS: number): RssTrend | undefined {
+  const from = rss.t.findIndex((s) => s >= fromS);
+  if (from < 0) return undefined;
+  const t = rss.t.subarray(from);
+  const bytes = rss.bytes.subarray(from);
+  const trend = fitTrend([{ t, y: bytes }]);
+  if (trend === undefined) return undefined;
+  let peak = 0;
+  for (const b of rss.bytes) peak = Math.max(peak, b);
+  return {
+    slopeBytesPerHour: trend.slope * 3600,
+    ci95: [trend.low * 3600, trend.high * 3600],
+    firstBytes: rss.bytes[0] ?? 0,
+    lastBytes: bytes[bytes.length - 1] ?? 0,
+    peakBytes: peak,
+  };
+}

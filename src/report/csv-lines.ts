@@ -1,0 +1,308 @@
+/**
+ * Fast streaming reader for the CSV files a run writes (samples.csv, events.csv): a day of 1 s
+ * samples is ~950K rows, which a general CSV parser (csv-parse, one object per row) takes ~11 s to
+ * read; this one reads the fields the analysis uses in under twice the time node:readline takes
+ * just to split the file into lines (scripts/bench-read.ts).
+ *
+ * How: the file is read in chunks into one reused buffer and decoded to text; records are
+ * cut with indexOf, and fields are handed to the caller by position in that text, with no object
+ * per row or per field. Numbers are parsed straight from the text. Columns are found by header
+ * name, so extra columns appended by a later version, or another column order, read the same.
+ *
+ * The CSV is RFC 4180: a field may be quoted, with "" for a quote and commas and line breaks
+ * inside. Line breaks are LF or CRLF; blank lines are skipped. Every record the writer appends ends
+ * with a line break, so a last record without one (or with its quote still open) is a row torn by
+ * a crash and is skipped. Lenient where RFC 4180 is strict: a quote inside an unquoted field, or
+ * text after a closing quote, is kept as text.
+ */
+import { isAscii } from 'node:buffer';
+import { open } from 'node:fs/promises';
+
+/**
+ * One record, valid only during the callback that receives it (the reader reuses it). A `column`
+ * is a position in the column names given to readCsv.
+ */
+export interface CsvRecord {
+  /** Whether the record has the column: it is in the header and the record is long enough to hold it. */
+  has(column: number): boolean;
+  /** The field's text, unquoted; '' when absent. */
+  text(column: number): string;
+  /** The field as Number() reads its text (so '' is 0); `absent` (default NaN) when the field is absent. */
+  number(column: number, absent?: number): number;
+  /** Which of `choices` the field's text is, if any: for a column of a few known words, without a new string per record. */
+  choice<T extends string>(column: number, choices: readonly T[]): T | undefined;
+}
+
+export interface CsvReadOptions {
+  /**
+   * Bytes read from the file at a time (default 64 KiB), more for a record longer than half of it.
+   * Tests make it tiny so that chunk boundaries fall everywhere.
+   */
+  readonly chunkBytes?: number;
+}
+
+/** Positions of column names in a list, for the `column` arguments of CsvRecord: `at.elapsed_s`. */
+export function columnIndexes<const N extends string>(names: readonly N[]): Readonly<Record<N, number>> {
+  return Object.fromEntries(names.map((name, i) => [name, i])) as Record<N, number>;
+}
+
+/**
+ * 64 KiB, measured on the day file: as fast as anything from 64 KiB to 1 MiB (16 KiB is slower),
+ * and the peak memory grows with the chunk: RSS rises by ~13 MB at 64 KiB, ~73 MB at 1 MiB, where
+ * every chunk's text is a 1 MB string that the garbage collector frees late.
+ */
+const DEFAULT_CHUNK_BYTES = 1 << 16;
+/** A record this long is no row of ours: a quote opened and never closed would otherwise read the rest of the file into memory. */
+const MAX_RECORD_BYTES = 1 << 24;
+
+/**
+ * Calls `onRecord` for every complete data record of the CSV file at `path`, whose first record is
+ * the header; `columns` names the columns the caller reads, and `record.text(i)` is `columns[i]`'s
+ * field. Resolves with the number of records read.
+ */
+export async function readCsv(path: string, columns: readonly string[], onRecord: (record: CsvRecord) => void,
+  options: CsvReadOptions = {}): Promise<number> {
+  let buffer = Buffer.allocUnsafe(Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES));
+  const reader = new RecordReader(columns);
+  const file = await open(path, 'r');
+  try {
+    // Bytes read but not yet made into records (a record cut by the end of a read) are kept at the
+    // front of the buffer and decoded again with the next read: one flat string per read, as V8
+    // searches a concatenated string several times slower.
+    let kept = 0;
+    for (;;) {
+      // Half the buffer at least is for new bytes, so a long record costs reads in proportion to its length.
+      if (kept > buffer.length / 2) {
+        if (kept > MAX_RECORD_BYTES) throw new Error(`${path}: record ${reader.records + 1} is over ${MAX_RECORD_BYTES} bytes long; is a quote left open?`);
+        const grown = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(grown, 0, 0, kept);
+        buffer = grown;
+      }
+      const { bytesRead } = await file.read(buffer, kept, buffer.length - kept, null);
+      if (bytesRead === 0) break;
+      const bytes = buffer.subarray(0, kept + bytesRead);
+      // ASCII, the usual content, is copied as Latin-1: four times faster than decoding UTF-8. A character
+      // cut by the end of the read is in the record still to come, so it is decoded again, whole, next time.
+      const ascii = isAscii(bytes);
+      const text = bytes.toString(ascii ? 'latin1' : 'utf8');
+      const pos = reader.feed(text, onRecord);
+      kept = bytes.copy(buffer, 0, ascii ? pos : utf8BytesBefore(bytes, text, pos));
+    }
+  } finally {
+    await file.close();
+  }
+  return reader.records;
+}
+
+/**
+ * The bytes that decoded to text.slice(0, pos), where text[pos - 1] is a line feed (or pos is 0).
+ * UTF-8 decoding keeps line feeds one for one, even where it replaces malformed bytes, so the
+ * answer is found by counting line feeds back from the end rather than by encoding the text again.
+ */
+function utf8BytesBefore(bytes: Buffer, text: string, pos: number): number {
+  if (pos === 0) return 0;
+  let end = bytes.length;
+  for (let lf = pos - 1; lf >= 0; lf = text.indexOf('\n', lf + 1)) end = bytes.lastIndexOf(LF, end - 1);
+  return end + 1;
+}
+
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const CR = 0x0d;
+const LF = 0x0a;
+const DOT = 0x2e;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
+/** Below 2^53 an integer of this many digits is exact, and so is a decimal parsed as integer / 10^k. */
+const MAX_FAST_DIGITS = 15;
+const POWERS_OF_10 = Array.from({ length: MAX_FAST_DIGITS + 1 }, (_, k) => 10 ** k);
+/** The field of a column the header lacks: past the end of every record. */
+const NOT_IN_HEADER = 2 ** 30 - 1;
+/** Marks a field in `#start` whose unquoted value is in `#quoted`. */
+const QUOTED = -1;
+
+/** Cuts text into records, keeping only the current record's field positions. */
+class RecordReader implements CsvRecord {
+  records = 0;
+  readonly #columns: readonly string[];
+  /** Header field of each column the caller reads, NOT_IN_HEADER for a column the header lacks; empty until the header is read. */
+  #fieldOf: number[] = [];
+  #header = true;
+  // The current record: its text, and per field its start and end in the text (or QUOTED).
+  #text = '';
+  #fieldCount = 0;
+  readonly #start: number[] = [];
+  readonly #end: number[] = [];
+  readonly #quoted: string[] = [];
+
+  constructor(columns: readonly string[]) {
+    this.#columns = columns;
+  }
+
+  /** Reads the complete records of `text`; returns where the first record still to come starts. */
+  feed(text: string, onRecord: (record: CsvRecord) => void): number {
+    this.#text = text;
+    let pos = 0;
+    // The next quote in the text: records before it need no unquoting, the common case.
+    let nextQuote = -1;
+    for (;;) {
+      const lineEnd = text.indexOf('\n', pos);
+      if (lineEnd < 0) break;
+      if (nextQuote < pos) nextQuote = text.indexOf('"', pos) >>> 0; // -1 becomes 2^32 - 1: no quote ahead
+      let next: number;
+      if (nextQuote > lineEnd) {
+        const end = lineEnd > pos && text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
+        next = lineEnd + 1;
+        if (end === pos) {
+          pos = next;
+          continue;
+        }
+        this.#cutPlain(pos, end);
+      } else {
+        next = this.#cutQuoted(pos);
+        if (next < 0) break;
+      }
+      pos = next;
+      if (this.#header) this.#readHeader();
+      else {
+        this.records++;
+        onRecord(this);
+      }
+    }
+    return pos;
+  }
+
+  has(column: number): boolean {
+    return (this.#fieldOf[column] ?? NOT_IN_HEADER) < this.#fieldCount;
+  }
+
+  text(column: number): string {
+    const field = this.#fieldOf[column] ?? NOT_IN_HEADER;
+    if (field >= this.#fieldCount) return '';
+    const start = this.#start[field] as number;
+    return start === QUOTED ? this.#quoted[field] as string : this.#text.slice(start, this.#end[field]);
+  }
+
+  number(column: number, absent = Number.NaN): number {
+    const field = this.#fieldOf[column] ?? NOT_IN_HEADER;
+    if (field >= this.#fieldCount) return absent;
+    const start = this.#start[field] as number;
+    return start === QUOTED ? Number(this.#quoted[field]) : parseNumber(this.#text, start, this.#end[field] as number);
+  }
+
+  choice<T extends string>(column: number, choices: readonly T[]): T | undefined {
+    const field = this.#fieldOf[column] ?? NOT_IN_HEADER;
+    if (field >= this.#fieldCount) return undefined;
+    const start = this.#start[field] as number;
+    if (start === QUOTED) return choices.find((choice) => choice === this.#quoted[field]);
+    const length = (this.#end[field] as number) - start;
+    for (const choice of choices) if (choice.length === length && this.#text.startsWith(choice, start)) return choice;
+    return undefined;
+  }
+
+  #readHeader(): void {
+    const names: string[] = [];
+    for (let field = 0; field < this.#fieldCount; field++) {
+      const start = this.#start[field] as number;
+      names.push(start === QUOTED ? this.#quoted[field] as string : this.#text.slice(start, this.#end[field]));
+    }
+    this.#fieldOf = this.#columns.map((name) => (names.includes(name) ? names.indexOf(name) : NOT_IN_HEADER));
+    this.#header = false;
+  }
+
+  /** A record without quotes, from `pos` to `end` (its line break excluded). */
+  #cutPlain(pos: number, end: number): void {
+    const text = this.#text;
+    const starts = this.#start;
+    const ends = this.#end;
+    let field = 0;
+    for (;;) {
+      let comma = text.indexOf(',', pos);
+      if (comma < 0 || comma > end) comma = end;
+      starts[field] = pos;
+      ends[field] = comma;
+      field++;
+      if (comma === end) break;
+      pos = comma + 1;
+    }
+    this.#fieldCount = field;
+  }
+
+  /** A record with a quote somewhere, from `pos`; returns where the next record starts, or -1 if the text ends first. */
+  #cutQuoted(pos: number): number {
+    const text = this.#text;
+    let field = 0;
+    for (;;) {
+      let value: string | undefined;
+      let i = pos;
+      if (text.charCodeAt(i) === QUOTE) {
+        value = '';
+        let from = i + 1;
+        for (;;) {
+          // A quote ending the text may be the first of a doubled one: taken as closing, it has no
+          // delimiter after it, so the record waits for more text all the same.
+          const quote = text.indexOf('"', from);
+          if (quote < 0) return -1;
+          value += text.slice(from, quote);
+          if (text.charCodeAt(quote + 1) !== QUOTE) {
+            i = quote + 1;
+            break;
+          }
+          value += '"';
+          from = quote + 2;
+        }
+      }
+      const textStart = i;
+      while (i < text.length) {
+        const c = text.charCodeAt(i);
+        if (c === COMMA || c === LF) break;
+        i++;
+      }
+      if (i >= text.length) return -1;
+      const isLast = text.charCodeAt(i) === LF;
+      const end = isLast && i > textStart && text.charCodeAt(i - 1) === CR ? i - 1 : i;
+      if (value === undefined) {
+        this.#start[field] = pos;
+        this.#end[field] = end;
+      } else {
+        this.#start[field] = QUOTED;
+        this.#quoted[field] = value + text.slice(textStart, end);
+      }
+      field++;
+      pos = i + 1;
+      if (isLast) break;
+    }
+    this.#fieldCount = field;
+    return pos;
+  }
+}
+
+/**
+ * Number(text.slice(start, end)) without the slice for plain decimals ("-12", "0.0425"): with at
+ * most 15 digits both the integer and 10^k are exact, so one division rounds as Number() does.
+ * Anything else (exponents, spaces, more digits, '' and '-') goes to Number() itself.
+ */
+function parseNumber(text: string, start: number, end: number): number {
+  let i = start;
+  const negative = start < end && text.charCodeAt(i) === MINUS;
+  if (negative) i++;
+  const first = i;
+  if (first === end || end - first > MAX_FAST_DIGITS) return Number(text.slice(start, end));
+  let value = 0;
+  for (; i < end; i++) {
+    const digit = (text.charCodeAt(i) - DIGIT_0) >>> 0; // anything but a digit becomes > 9
+    if (digit > 9) break;
+    value = value * 10 + digit;
+  }
+  if (i < end) {
+    const dot = i;
+    if (text.charCodeAt(dot) !== DOT || (dot === first && dot + 1 === end)) return Number(text.slice(start, end));
+    for (i++; i < end; i++) {
+      const digit = (text.charCodeAt(i) - DIGIT_0) >>> 0;
+      if (digit > 9) return Number(text.slice(start, end));
+      value = value * 10 + digit;
+    }
+    value /= POWERS_OF_10[end - dot - 1] as number;
+  }
+  return negative ? -value : value;
+}
