@@ -1,4 +1,5 @@
 /** Every error soak raises on purpose is built here, so messages and exit codes stay consistent. */
+import type { Verdict } from './analysis/verdict.js';
 
 export const ExitCode = {
   pass: 0,
@@ -84,4 +85,18 @@ function describe(value: unknown): string {
     return String(value);
   }
   return JSON.stringify(value) ?? typeof value;
+}
+
+/** The exit code a verdict gives: inconclusive passes with a warning unless --strict. */
+export function exitCodeFor(verdict: Verdict, strict: boolean): ExitCode {
+  switch (verdict) {
+    case 'pass':
+      return ExitCode.pass;
+    case 'leak':
+      return ExitCode.leak;
+    case 'inconclusive':
+      return strict ? ExitCode.inconclusiveStrict : ExitCode.pass;
+    case 'error':
+      return ExitCode.runFailed;
+  }
 }

@@ -375,7 +375,10 @@ function explainWorker(
       if (heap.shape === 'step' && heap.step !== undefined) {
         return `${worker} heap stepped up ${formatBytes(heap.step.size)} at ${formatDuration(Math.round(heap.step.atS))}, above the ${formatBytes(limits.total)} growth limit`;
       }
-      return `${worker} heap's second half is ${formatBytes(heap.halvesGrowthBytes)} above its first half, over the ${formatBytes(settings.thresholds.maxGrowthBytes)} limit`;
+      const limitSize = formatBytes(settings.thresholds.maxGrowthBytes);
+      return heap.halvesGrowthBytes > settings.thresholds.maxGrowthBytes
+        ? `${worker} heap's second half is ${formatBytes(heap.halvesGrowthBytes)} above its first half, over the ${limitSize} growth limit`
+        : `${worker} heap grew ${formatBytes(heap.sinceWarmupGrowthBytes)} from the end of warm-up to the end of the run, over the ${limitSize} growth limit`;
     }
     if (external.verdict === 'leak') {
       return `${worker} off-heap memory (Buffers, ArrayBuffers) grows ${rateText(external.slopePerHour)} (${ciText(external.ci95)}), above ${limitText}; the JS heap does not show it`;
@@ -402,7 +405,7 @@ function explainWorker(
   }
   if (which.shape === 'settling' && which.laterHalf !== undefined) {
     return `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95)}) over the steady window, but in its later half ` +
-      `${rateText(which.laterHalf.slopePerHour)} (${ciText(which.laterHalf.ci95)}), not clearly above the limit: warm-up may still be settling; run longer`;
+      `${rateText(which.laterHalf.slopePerHour)} (${ciText(which.laterHalf.ci95)}), slowing down: warm-up may still be settling; run longer`;
   }
   // The interval's half-width shrinks about as T^-1.5 at a fixed interval; at half the distance to the limit the
   // interval clears the limit in ~97 % of runs, so that is the window advised.

@@ -1,11 +1,8 @@
 /** `soak calibrate`: a clean run of the workloads, reported as this machine's noise floor and minimum detectable slope. */
-import { availableParallelism } from 'node:os';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { calibrate } from '../controller/calibrate.js';
 import { builtInWorkloads } from '../controller/workload-loader.js';
-import { Soak, type SoakInput } from '../controller/soak.js';
-import { buildCalibration, renderCalibration } from '../report/calibration.js';
+import type { SoakInput } from '../controller/soak.js';
 import { defaultOutDir, flagNames } from './run.js';
 import { integer, parseDurationFlag } from './flags.js';
 import { attachProgress } from './progress.js';
@@ -37,16 +34,11 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     if (args.duration !== undefined) input.durationS = parseDurationFlag('--duration', args.duration);
     if (args.interval !== undefined) input.intervalS = parseDurationFlag('--interval', args.interval, '1s or 5m');
     if (args.threads !== undefined) input.threads = integer('--threads', args.threads);
-    const soak = new Soak(input, flagNames, ['soak', ...process.argv.slice(2)]);
-    if (args.quiet !== true) attachProgress(soak);
-    const result = await soak.run();
-    const calibration = buildCalibration(result.summary, availableParallelism());
-    const markdown = renderCalibration(calibration);
-    writeFileSync(join(result.outDir, 'calibration.json'), `${JSON.stringify(calibration, null, 2)}\n`);
-    writeFileSync(join(result.outDir, 'calibration.md'), markdown);
-    if (args.quiet !== true) process.stderr.write(`${markdown}soak: calibration in ${result.outDir}\n`);
+    const quiet = args.quiet === true;
+    const { calibration, markdown, run } = await calibrate(input, flagNames, ['soak', ...process.argv.slice(2)], quiet ? undefined : attachProgress);
+    if (!quiet) process.stderr.write(`${markdown}soak: calibration in ${run.outDir}\n`);
     if (args.json === true) process.stdout.write(`${JSON.stringify(calibration, null, 2)}\n`);
     // A clean run that cannot finish is a failed calibration; any verdict of a finished one is a measurement.
-    process.exitCode = result.summary.verdict === 'error' ? result.exitCode : 0;
+    process.exitCode = run.summary.verdict === 'error' ? run.exitCode : 0;
   },
 };

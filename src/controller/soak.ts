@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { worstVerdict, type Verdict } from '../analysis/verdict.js';
-import { ExitCode, RunFailedError, errors } from '../errors.js';
+import { ExitCode, RunFailedError, errors, exitCodeFor } from '../errors.js';
 import { defaultMaxGrowthBytes, defaults, profileFor, validateOptions, warmupSeconds, type OptionNames, type SoakOptions } from '../options.js';
 import { analyzeRecordedRun } from '../report/analyze-run.js';
 import { RunFiles, round } from '../report/run-files.js';
@@ -186,17 +186,3 @@ export class Soak extends EventEmitter {
     });
   }
 }
-
-export function exitCodeFor(verdict: Verdict, strict: boolean): ExitCode {
-  switch (verdict) {
-    case 'pass':
-      return ExitCode.pass;
-    case 'leak':
-      return ExitCode.leak;
-    case 'inconclusive':
-      return strict ? ExitCode.inconclusiveStrict : ExitCode.pass;
-    case 'error':
-      return ExitCode.runFailed;
-  }
-}
-

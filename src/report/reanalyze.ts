@@ -6,8 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { worstVerdict, type Thresholds } from '../analysis/verdict.js';
-import { exitCodeFor } from '../controller/soak.js';
-import { errors, type ExitCode } from '../errors.js';
+import { errors, exitCodeFor, type ExitCode } from '../errors.js';
 import { defaultMaxGrowthBytes, defaults, profileFor } from '../options.js';
 import { analyzeRecordedRun } from './analyze-run.js';
 import { buildSummary, renderMarkdown, type RunFacts, type Summary } from './summary.js';

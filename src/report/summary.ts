@@ -80,7 +80,10 @@ interface HeapSummary {
   readonly steadySamples: number;
   readonly shape: string | null;
   readonly halvesGrowthBytes: number | null;
+  readonly sinceWarmupGrowthBytes: number | null;
   readonly autocorrelationInflation: number | null;
+  /** Shape 'warming': how fast V8's compiled code and bytecode grew over the window. */
+  readonly codeSlopeBytesPerHour: number | null;
   readonly laterHalf: { readonly slopeBytesPerHour: number; readonly ci95: readonly [number, number] } | null;
   readonly step: { readonly atS: number; readonly sizeBytes: number } | null;
 }
@@ -162,7 +165,9 @@ function heapSummary(heap: HeapTrend | undefined, steadyFromS: number): HeapSumm
     steadySamples: heap?.steadySamples ?? 0,
     shape: heap?.shape ?? null,
     halvesGrowthBytes: heap?.halvesGrowthBytes ?? null,
+    sinceWarmupGrowthBytes: heap?.sinceWarmupGrowthBytes ?? null,
     autocorrelationInflation: heap?.autocorrelationInflation ?? null,
+    codeSlopeBytesPerHour: heap?.codeSlopePerHour ?? null,
     laterHalf: heap?.laterHalf === undefined ? null : { slopeBytesPerHour: heap.laterHalf.slopePerHour, ci95: heap.laterHalf.ci95 },
     step: heap?.step === undefined ? null : { atS: heap.step.atS, sizeBytes: heap.step.size },
   };
