@@ -9,6 +9,7 @@ import { isLeak, judgeGrowth, type Growth, type GrowthLimits } from './growth.js
 import type { SlopeGroup } from './pairwise-slopes.js';
 import { PointPhase, type WorkerColumns, type WorkerSeries } from './series.js';
 import { detectSteadyStart } from './steady-window.js';
+import { median } from './theil-sen.js';
 
 export type Verdict = 'pass' | 'leak' | 'inconclusive' | 'error';
 
@@ -231,6 +232,7 @@ function halvesGrowth(groups: readonly SlopeGroup[]): number {
     const first: number[] = [];
     const second: number[] = [];
     for (let i = 0; i < n; i++) ((g.t[i] ?? 0) < middle ? first : second).push(g.y[i] ?? 0);
+    if (first.length === 0 || second.length === 0) continue;
     total += median(second) - median(first);
     counted++;
   }
@@ -240,15 +242,9 @@ function halvesGrowth(groups: readonly SlopeGroup[]): number {
 function noiseSd(groups: readonly SlopeGroup[]): number {
   const diffs: number[] = [];
   for (const g of groups) for (let i = 1; i < g.y.length; i++) diffs.push((g.y[i] ?? 0) - (g.y[i - 1] ?? 0));
+  if (diffs.length === 0) return 0;
   const center = median(diffs);
   return (1.4826 * median(diffs.map((d) => Math.abs(d - center)))) / Math.SQRT2;
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  values.sort((a, b) => a - b);
-  const mid = values.length >> 1;
-  return values.length % 2 === 1 ? (values[mid] ?? 0) : ((values[mid - 1] ?? 0) + (values[mid] ?? 0)) / 2;
 }
 
 interface HeapJudgement {
