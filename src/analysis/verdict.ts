@@ -288,17 +288,31 @@ function judgeHeap(input: HeapInput, settings: AnalysisSettings): HeapJudgement 
   return { heap, limits };
 }
 
-export function analyzeWorker(series: WorkerSeries, settings: AnalysisSettings, outOfMemory: boolean): WorkerAnalysis {
+/** A worker's steady window and, when it holds enough samples, the heap input its fit (and the pooled fit) uses. */
+interface PreparedWorker {
+  readonly window: SteadyWindow | undefined;
+  readonly steadySamples: number;
+  readonly heapGroups: readonly SlopeGroup[];
+  readonly input: HeapInput | undefined;
+}
+
+function prepareWorker(series: WorkerSeries, settings: AnalysisSettings): PreparedWorker {
+  const window = steadyWindow(series.columns, settings.warmup);
+  const steadySamples = window === undefined ? 0 : window.columns.t.length - window.from;
+  const heapGroups = window === undefined ? [] : groupsOf(window, window.columns.heap);
+  const input = window === undefined || steadySamples < MIN_STEADY_SAMPLES ? undefined : heapInput(window, heapGroups);
+  return { window, steadySamples, heapGroups, input };
+}
+
+/** `prepared` lets analyzeWorkload find each steady window once for the worker's fit and the pooled one. */
+export function analyzeWorker(series: WorkerSeries, settings: AnalysisSettings, outOfMemory: boolean,
+  prepared: PreparedWorker = prepareWorker(series, settings)): WorkerAnalysis {
   const worker = series.worker;
   if (outOfMemory) {
     return { state: 'out-of-memory', worker, verdict: 'leak', reason: `${worker} ran out of memory` };
   }
-  const window = steadyWindow(series.columns, settings.warmup);
-  const steadySamples = window === undefined ? 0 : window.columns.t.length - window.from;
-  const heapGroups = window === undefined ? [] : groupsOf(window, window.columns.heap);
-  const judged = window === undefined || steadySamples < MIN_STEADY_SAMPLES
-    ? undefined
-    : judgeHeap(heapInput(window, heapGroups), settings);
+  const { window, steadySamples, heapGroups, input } = prepared;
+  const judged = input === undefined ? undefined : judgeHeap(input, settings);
   if (window === undefined || judged === undefined) {
     const why = steadySamples < MIN_STEADY_SAMPLES
       ? `${steadySamples} samples in the steady window (need ${MIN_STEADY_SAMPLES})`
@@ -422,7 +436,8 @@ export function analyzeWorkload(
   outOfMemoryWorkers: ReadonlySet<string>,
   respawnsByWorker: ReadonlyMap<string, number>,
 ): WorkloadAnalysis {
-  const analyses = workers.map((w) => analyzeWorker(w, settings, outOfMemoryWorkers.has(w.worker)));
+  const prepared = workers.map((w) => prepareWorker(w, settings));
+  const analyses = workers.map((w, i) => analyzeWorker(w, settings, outOfMemoryWorkers.has(w.worker), prepared[i]));
   const opsTotal = workers.reduce((sum, w) => sum + w.opsTotal, 0);
   const errorsTotal = workers.reduce((sum, w) => sum + w.errorsTotal, 0);
   const respawns = workers.reduce((sum, w) => sum + (respawnsByWorker.get(w.worker) ?? 0), 0);
@@ -435,7 +450,7 @@ export function analyzeWorkload(
     const what = opsTotal === 0 ? 'no operation completed' : `every operation failed (${errorsTotal} errors)`;
     return { ...base, verdict: 'error', reason: `${name}: ${what}; the workload is not exercising its code, check it`, heap: undefined };
   }
-  const pooled = pooledHeap(workers, settings);
+  const pooled = pooledHeap(prepared.flatMap((p) => (p.input === undefined ? [] : [p.input])), settings);
   const deciding = decidingWorker(analyses);
   if (deciding.verdict !== 'leak' && pooled?.heap.verdict === 'leak') {
     return {
@@ -449,13 +464,7 @@ export function analyzeWorkload(
 }
 
 /** One heap trend over every worker's steady window: a common slope, each worker (and each life) with its own baseline. */
-function pooledHeap(workers: readonly WorkerSeries[], settings: AnalysisSettings): HeapJudgement | undefined {
-  const inputs: HeapInput[] = [];
-  for (const w of workers) {
-    const window = steadyWindow(w.columns, settings.warmup);
-    if (window === undefined || w.columns.t.length - window.from < MIN_STEADY_SAMPLES) continue;
-    inputs.push(heapInput(window, groupsOf(window, window.columns.heap)));
-  }
+function pooledHeap(inputs: readonly HeapInput[], settings: AnalysisSettings): HeapJudgement | undefined {
   if (inputs.length === 0) return undefined;
   const mean = (f: (i: HeapInput) => number): number => inputs.reduce((sum, i) => sum + f(i), 0) / inputs.length;
   // Limits are per worker: judge the pooled slope against them over one worker's mean window length.

@@ -1,9 +1,8 @@
 /** `soak calibrate`: a clean run of the workloads, reported as this machine's noise floor and minimum detectable slope. */
 import type { Argv, CommandModule } from 'yargs';
 import { calibrate } from '../controller/calibrate.js';
-import { builtInWorkloads } from '../controller/workload-loader.js';
 import type { SoakInput } from '../controller/soak.js';
-import { defaultOutDir, flagNames } from './run.js';
+import { defaultOutDir, flagNames, workloadList } from './run.js';
 import { integer, parseDurationFlag } from './flags.js';
 import { attachProgress } from './progress.js';
 
@@ -29,7 +28,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     .option('json', { type: 'boolean', describe: 'print calibration.json to stdout' })
     .option('quiet', { type: 'boolean', describe: 'no progress on stderr' }) as Argv<CalibrateArgs>),
   handler: async (args) => {
-    const workloads = (args.workload ?? [...builtInWorkloads]).flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w !== '');
+    const workloads = workloadList(args.workload);
     const input: SoakInput = { command: 'calibrate', workloads, outDir: args.out ?? defaultOutDir('calibrate', []) };
     if (args.duration !== undefined) input.durationS = parseDurationFlag('--duration', args.duration);
     if (args.interval !== undefined) input.intervalS = parseDurationFlag('--interval', args.interval, '1s or 5m');

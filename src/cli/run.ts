@@ -95,8 +95,7 @@ export const runCommands = [
 ];
 
 function toInput(name: 'short' | 'run', args: RunArgs): SoakInput {
-  const workloads = (args.workload ?? [...builtInWorkloads]).flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w !== '');
-  if (workloads.length === 0) throw errors.option('--workload', 'one or more workload names or module paths', args.workload?.join(','));
+  const workloads = workloadList(args.workload);
   const input: SoakInput = {
     command: name,
     workloads,
@@ -114,6 +113,13 @@ function toInput(name: 'short' | 'run', args: RunArgs): SoakInput {
   if (args['max-growth'] !== undefined) input.maxGrowthBytes = parseSizeFlag('--max-growth', args['max-growth']);
   if (args['inject-leak'] !== undefined) input.injectLeakBytesPerS = parseRateFlag('--inject-leak', args['inject-leak']);
   return input;
+}
+
+/** `--workload a,b --workload c` as a list; all built-in workloads when not given. */
+export function workloadList(given: readonly string[] | undefined): string[] {
+  const workloads = (given ?? [...builtInWorkloads]).flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w !== '');
+  if (workloads.length === 0) throw errors.option('--workload', 'one or more workload names or module paths', given?.join(','));
+  return workloads;
 }
 
 export function defaultOutDir(commandName: string, workloads: readonly string[]): string {

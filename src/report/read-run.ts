@@ -35,6 +35,7 @@ export async function readRun(samplesPath: string, eventsPath: string): Promise<
   await readCsv(samplesPath, sampleFields, (r) => {
     const phase = r.choice(sample.phase, phases);
     if (phase === undefined) return;
+    const codeBytes = r.number(sample.code_bytes, 0);
     series.add({
       elapsedS: r.number(sample.elapsed_s),
       segment: r.number(sample.segment),
@@ -43,8 +44,8 @@ export async function readRun(samplesPath: string, eventsPath: string): Promise<
       worker: r.text(sample.worker),
       opsTotal: r.number(sample.ops_total, 0),
       errorsTotal: r.number(sample.errors_total, 0),
-      heapBytes: r.number(sample.heap_used_bytes) - r.number(sample.code_bytes, 0),
-      codeBytes: r.number(sample.code_bytes, 0),
+      heapBytes: r.number(sample.heap_used_bytes) - codeBytes,
+      codeBytes,
       externalBytes: r.number(sample.external_bytes, 0),
       arrayBuffersBytes: r.number(sample.array_buffers_bytes, 0),
       activeHandles: r.number(sample.active_handles, 0),
