@@ -74,6 +74,23 @@ export const errors = {
   analyzeOutExists(dir: string): UsageError {
     return new UsageError(`--out: '${dir}' already holds a summary; choose another directory or remove it`);
   },
+  compareRunMissing(which: 'baseline' | 'candidate', path: string): UsageError {
+    return new UsageError(`soak compare: no ${which} run at '${path}'; give a run directory or its summary.json`);
+  },
+  compareNoSummary(which: 'baseline' | 'candidate', dir: string): UsageError {
+    return new UsageError(
+      `soak compare: the ${which} '${dir}' holds no summary.json; give a run directory written by soak (soak analyze writes a summary for a bare samples.csv)`,
+    );
+  },
+  compareSummaryInvalid(which: 'baseline' | 'candidate', path: string, reason: string): UsageError {
+    return new UsageError(`soak compare: cannot read the ${which} summary '${path}' (${reason}); give a summary.json written by soak (schemaVersion 1)`);
+  },
+  compareOutExists(dir: string): UsageError {
+    return new UsageError(`--out: '${dir}' already holds a comparison (compare.json); choose another directory or remove it`);
+  },
+  compareUnwritable(dir: string, reason: string): UsageError {
+    return new UsageError(`soak compare: cannot write compare.md and compare.json in '${dir}' (${reason}); give --out DIR to write them elsewhere`);
+  },
   setupFailed(workload: string, worker: string, message: string): RunFailedError {
     return new RunFailedError(`workload '${workload}' setup failed in ${worker}: ${message}`);
   },

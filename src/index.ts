@@ -2,6 +2,7 @@
 export { Soak, type RunResult, type SoakInput, type ProgressTick } from './controller/soak.js';
 export { calibrate, type CalibrateResult } from './controller/calibrate.js';
 export { reanalyze, type ReanalyzeOptions, type ReanalyzeResult } from './report/reanalyze.js';
+export { compare, type CompareOptions, type CompareResult, type Comparison } from './report/compare.js';
 export type { Calibration } from './report/calibration.js';
 export { defaults, validateOptions, type SoakOptions, type ParamOverride } from './options.js';
 export { ExitCode, UsageError, RunFailedError, exitCodeFor } from './errors.js';

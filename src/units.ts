@@ -39,10 +39,10 @@ export function formatBytes(bytes: number): string {
   const sign = bytes < 0 ? '-' : '';
   let value = Math.abs(bytes);
   for (const unit of ['B', 'KB', 'MB']) {
-    if (value < 1024) return `${sign}${trim(value)} ${unit}`;
+    if (value < 1024) return `${sign}${threeDigits(value)} ${unit}`;
     value /= 1024;
   }
-  return `${sign}${trim(value)} GB`;
+  return `${sign}${threeDigits(value)} GB`;
 }
 
 export function formatRatePerHour(bytesPerHour: number): string {
@@ -50,13 +50,14 @@ export function formatRatePerHour(bytesPerHour: number): string {
 }
 
 export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${trim(seconds)}s`;
+  if (seconds < 60) return `${threeDigits(seconds)}s`;
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = Math.round(seconds % 60);
   return [h > 0 ? `${h}h` : '', m > 0 ? `${m}m` : '', s > 0 ? `${s}s` : ''].join('') || '0s';
 }
 
-function trim(value: number): string {
+/** Three significant digits, or a whole number from 100 up. */
+export function threeDigits(value: number): string {
   return value >= 100 || Number.isInteger(value) ? value.toFixed(0) : value.toPrecision(3);
 }

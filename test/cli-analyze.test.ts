@@ -1,14 +1,13 @@
 /**
  * `soak analyze` and `soak calibrate` through the real CLI: re-analysis of recorded runs (same
- * verdicts and exit codes, derived files rewritten, samples never touched), a generated day of 1 s
- * samples from 10 workers streamed through the analysis, bad input, and a calibration run.
+ * verdicts and exit codes, derived files rewritten, samples never touched), bad input, and a
+ * calibration run (a day of generated samples is analysed in report-html.test.ts).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { writeDayRun } from '../scripts/gen-day-csv.js';
 import type { Calibration } from '../src/report/calibration.js';
 import { explain, fixture, readSummary, runCli, tempDir } from './helpers/cli.js';
 
@@ -48,20 +47,6 @@ test('analyze of a samples.csv with --out and other thresholds writes there and 
   assert.equal(readSummary(out).thresholds.maxSlopeBytesPerHour, 1024 ** 3);
   assert.equal(readFileSync(join(leakRun, 'summary.json'), 'utf8'), summaryBefore);
   assert.equal(existsSync(join(out, 'samples.csv')), false, 'the samples are not copied');
-});
-
-test('analyze streams a day of 1 s samples from 10 workers and finds the one leaking worker', async () => {
-  const dir = join(tempDir(), 'day');
-  const day = writeDayRun(dir);
-  assert.ok(day.sampleRows > 900_000, `${day.sampleRows} rows`);
-  const result = await runCli(['analyze', dir, '--quiet']);
-  assert.equal(result.code, 1, explain(result, dir));
-  const summary = readSummary(dir);
-  const leaking = summary.workloads.flatMap((w) => w.workers.filter((k) => k.verdict === 'leak').map((k) => k.worker));
-  assert.deepEqual(leaking, [day.leakingWorker]);
-  const respawned = summary.workloads.flatMap((w) => w.workers).find((k) => k.worker === day.respawnedWorker);
-  assert.equal(respawned?.verdict, 'pass', respawned?.reason);
-  assert.equal(summary.profile, 'long');
 });
 
 async function usageError(args: string[], message: RegExp): Promise<void> {

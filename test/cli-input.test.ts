@@ -16,7 +16,7 @@ async function usageError(args: string[], message: RegExp): Promise<void> {
   assert.equal(existsSync(out), false, 'nothing written');
 }
 
-test('an unknown command', () => usageError(['frobnicate'], /^soak: unknown command 'frobnicate'; commands are short, run, analyze, calibrate, list/));
+test('an unknown command', () => usageError(['frobnicate'], /^soak: unknown command 'frobnicate'; commands are short, run, analyze, compare, calibrate, list/));
 test('an unknown flag', () => usageError(['run', '--frobnicate', '3'], /^soak: Unknown arguments?: frobnicate/));
 test('an unknown workload', () => usageError(['run', '--workload', 'nosuch'], /^soak: --workload: unknown workload 'nosuch'; built-in workloads are webhook, cache, circuit-breaker, refresh-manager/));
 test('a malformed duration', () => usageError(['run', '--duration', '10x'], /^soak: --duration must be a duration such as 90s, 10m or 24h \(got '10x'\)$/));

@@ -74,6 +74,10 @@ export interface MeasureTrend {
 
 export interface HeapTrend extends MeasureTrend {
   readonly bytesPerOp: number;
+  /** The slope's interval over the operation rate (the rate, counted over the whole window, is taken as exact). */
+  readonly bytesPerOpCi95: readonly [number, number];
+  /** Operations per second per worker over the steady window. */
+  readonly opsPerSecond: number;
   /** Sample-to-sample noise of the heap (robust: 1.4826·MAD of successive differences / √2): the floor a leak must rise above. */
   readonly noiseSdBytes: number;
   readonly steadySamples: number;
@@ -279,6 +283,8 @@ function judgeHeap(input: HeapInput, settings: AnalysisSettings): HeapJudgement 
     ...base,
     verdict: grewTooMuch ? 'leak' : base.verdict,
     bytesPerOp: opsPerS > 0 ? growth.trend.slope / opsPerS : 0,
+    bytesPerOpCi95: opsPerS > 0 ? [growth.trend.low / opsPerS, growth.trend.high / opsPerS] : [0, 0],
+    opsPerSecond: opsPerS,
     noiseSdBytes: noiseSd(groups),
     steadySamples: points,
     steadySpanS: spanS,

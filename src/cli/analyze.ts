@@ -2,6 +2,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { reanalyze, type ReanalyzeOptions } from '../report/reanalyze.js';
 import { printResult } from './progress.js';
+import { renderMarkdown } from '../report/summary.js';
+import { appendStepSummary } from './step-summary.js';
 import { parseRateFlag, parseSizeFlag, parseWarmupFlag } from './flags.js';
 
 interface AnalyzeArgs {
@@ -17,7 +19,7 @@ interface AnalyzeArgs {
 
 export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   command: 'analyze <run>',
-  describe: 're-analyse a run directory or a samples.csv; rewrites summary.json and summary.md (never the samples)',
+  describe: 're-analyse a run directory or a samples.csv; rewrites summary.json, summary.md, report.html and junit.xml (never the samples)',
   builder: (yargs) => (yargs
     .positional('run', { type: 'string', describe: 'a run directory, or a samples.csv that follows the contract', demandOption: true })
     .option('out', { type: 'string', describe: 'write the derived files here instead of the run directory' })
@@ -38,6 +40,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       ...(args['max-growth'] === undefined ? {} : { maxGrowthBytes: parseSizeFlag('--max-growth', args['max-growth']) }),
     };
     const result = await reanalyze(options);
+    appendStepSummary(renderMarkdown(result.summary));
     if (args.quiet !== true) printResult(result);
     if (args.json === true) process.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
     process.exitCode = result.exitCode;

@@ -5,24 +5,26 @@ import { hideBin } from 'yargs/helpers';
 import { ExitCode, UsageError } from '../errors.js';
 import { analyzeCommand } from './analyze.js';
 import { calibrateCommand } from './calibrate.js';
+import { compareCommand } from './compare.js';
 import { listCommand } from './list.js';
 import { runCommands } from './run.js';
 
 const args = hideBin(process.argv);
-const commands = [...runCommands.map((c) => c.command), 'analyze', 'calibrate', listCommand.command];
+const commands = [...runCommands.map((c) => c.command), 'analyze', 'compare', 'calibrate', listCommand.command];
 
 const cli = yargs(args)
   .scriptName('soak')
   .usage('$0 <command> [options]\n\nFinds memory leaks in Node.js code by soaking it in long-lived worker-thread pools.')
   .command(runCommands)
   .command(analyzeCommand)
+  .command(compareCommand)
   .command(calibrateCommand)
   .command(listCommand)
-  .demandCommand(1, 'give a command: soak short, soak run, soak analyze, soak calibrate or soak list (soak --help lists them)')
+  .demandCommand(1, 'give a command: soak short, soak run, soak analyze, soak compare, soak calibrate or soak list (soak --help lists them)')
   .strict()
   .recommendCommands()
   .wrap(Math.min(110, process.stderr.columns || 100))
-  .epilog('Sizes are 1024-based: 1KB = 1024 bytes. Exit codes: 0 pass, 1 leak, 2 bad input, 3 run failed, 4 inconclusive with --strict.')
+  .epilog('Sizes are 1024-based: 1KB = 1024 bytes. Exit codes: 0 pass, 1 leak (compare: a regression), 2 bad input, 3 run failed, 4 inconclusive with --strict.')
   .fail((message, error) => {
     // One line, no stack: bad input is the user's to fix, not a crash.
     throw error instanceof UsageError ? error : new UsageError(message ?? error?.message ?? 'invalid command line');

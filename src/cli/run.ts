@@ -7,7 +7,9 @@ import { Soak, type SoakInput } from '../controller/soak.js';
 import { errors } from '../errors.js';
 import { defaults, type OptionNames } from '../options.js';
 import { integer, parseDurationFlag, parseRateFlag, parseSizeFlag, parseWarmupFlag } from './flags.js';
+import { renderMarkdown } from '../report/summary.js';
 import { attachProgress, printResult } from './progress.js';
+import { appendStepSummary } from './step-summary.js';
 
 interface RunArgs {
   workload?: string[];
@@ -70,15 +72,19 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
       const argv = ['soak', ...process.argv.slice(2), ...(args.seed === undefined ? ['--seed', String(input.seed)] : [])];
       const soak = new Soak(input, flagNames, argv);
       const quiet = args.quiet === true;
-      if (!quiet) attachProgress(soak);
+      const progress = quiet ? undefined : attachProgress(soak);
       const stopOnSignal = (signal: NodeJS.Signals): void => {
-        process.stderr.write(`\nsoak: ${signal}: stopping, tearing down and writing the summary (again to quit at once)\n`);
+        const notice = `soak: ${signal}: stopping, tearing down and writing the summary (again to quit at once)`;
+        // Above the live block on a terminal (cleared first), so it is never left half-drawn.
+        if (progress !== undefined) progress.print(notice);
+        else process.stderr.write(`\n${notice}\n`);
         soak.stop(signal);
         process.once(signal, () => process.exit(130));
       };
       process.once('SIGINT', stopOnSignal);
       process.once('SIGTERM', stopOnSignal);
-      const result = await soak.run();
+      const result = await soak.run().finally(() => progress?.stop());
+      appendStepSummary(renderMarkdown(result.summary));
       if (!quiet) printResult(result);
       if (args.json === true) process.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
       if (result.summary.error !== undefined && result.summary.verdict === 'error') {

@@ -4,14 +4,15 @@
  */
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { worstVerdict, type Verdict } from '../analysis/verdict.js';
 import { ExitCode, RunFailedError, errors, exitCodeFor } from '../errors.js';
 import { defaultMaxGrowthBytes, defaults, profileFor, validateOptions, warmupSeconds, type OptionNames, type SoakOptions } from '../options.js';
-import { analyzeRecordedRun } from '../report/analyze-run.js';
+import { analyzeRecordedRun, type RunAnalysis } from '../report/analyze-run.js';
 import { RunFiles, round } from '../report/run-files.js';
-import { buildSummary, renderMarkdown, type RunFacts, type Summary } from '../report/summary.js';
+import { buildSummary, type RunFacts, type Summary } from '../report/summary.js';
+import { writeReports } from '../report/write-reports.js';
 import { Meter } from '../sampling/meter.js';
 import { clearProcessSampler, sampleProcess, type ProcessSample } from '../sampling/process-sampler.js';
 import { loadWorkloads, type LoadedWorkload } from './workload-loader.js';
@@ -143,7 +144,7 @@ export class Soak extends EventEmitter {
     clearProcessSampler();
     files.close();
 
-    const summary = await this.#analyze(workloads, outDir, {
+    const { summary, analysis } = await this.#analyze(workloads, outDir, {
       command: options.command,
       durationS: options.durationS,
       elapsedS: round(elapsedS, 3),
@@ -160,12 +161,11 @@ export class Soak extends EventEmitter {
       endedAt: new Date().toISOString(),
       argv: this.#argv,
     });
-    writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    writeFileSync(join(outDir, 'summary.md'), renderMarkdown(summary));
+    writeReports(outDir, { summary, recorded: analysis.recorded, lastElapsedS: analysis.lastElapsedS, strict: options.strict });
     return { summary, outDir, exitCode: exitCodeFor(summary.verdict, options.strict) };
   }
 
-  async #analyze(workloads: readonly LoadedWorkload[], outDir: string, run: RunFacts): Promise<Summary> {
+  async #analyze(workloads: readonly LoadedWorkload[], outDir: string, run: RunFacts): Promise<{ summary: Summary; analysis: RunAnalysis }> {
     const thresholds = { maxSlopeBytesPerHour: this.options.maxSlopeBytesPerHour, maxGrowthBytes: this.options.maxGrowthBytes };
     const profile = profileFor(this.options.durationS);
     const analysis = await analyzeRecordedRun(join(outDir, 'samples.csv'), join(outDir, 'events.csv'),
@@ -174,7 +174,7 @@ export class Soak extends EventEmitter {
     const failure = this.#failure;
     const verdict: Verdict = failure !== undefined ? 'error' : worstVerdict(analyses.map((a) => a.verdict));
     const complete = failure === undefined && this.#stopReason === undefined;
-    return buildSummary({
+    const summary = buildSummary({
       run,
       profile,
       thresholds,
@@ -184,5 +184,6 @@ export class Soak extends EventEmitter {
       complete,
       ...(failure !== undefined ? { error: failure.message } : this.#stopReason !== undefined ? { error: `stopped early: ${this.#stopReason}` } : {}),
     });
+    return { summary, analysis };
   }
 }

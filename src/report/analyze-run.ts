@@ -1,7 +1,7 @@
 /** Reads a recorded run back (samples.csv, events.csv) and analyses it: shared by `soak run` and `soak analyze`. */
 import { fitTrend } from '../analysis/trend.js';
 import { analyzeWorkload, type AnalysisSettings, type WorkloadAnalysis } from '../analysis/verdict.js';
-import { readRun } from './read-run.js';
+import { readRun, type RecordedRun } from './read-run.js';
 
 export interface RssTrend {
   readonly slopeBytesPerHour: number;
@@ -16,6 +16,8 @@ export interface RunAnalysis {
   readonly rss: RssTrend | undefined;
   /** Last elapsed time seen in the samples. */
   readonly lastElapsedS: number;
+  /** The samples and events read back, for the charts of report.html. */
+  readonly recorded: RecordedRun;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function analyzeRecordedRun(
   for (const list of byWorkload.values()) {
     for (const w of list) lastElapsedS = Math.max(lastElapsedS, w.columns.t[w.columns.t.length - 1] ?? 0, w.cooldown?.elapsedS ?? 0);
   }
-  return { workloads, rss, lastElapsedS };
+  return { workloads, rss, lastElapsedS, recorded };
 }
 
 function rssTrend(rss: { readonly t: Float64Array; readonly bytes: Float64Array }, fromS: number): RssTrend | undefined {

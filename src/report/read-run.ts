@@ -18,14 +18,28 @@ export interface RecordedRun {
   readonly outOfMemory: ReadonlySet<string>;
   /** Replacements per worker slot, from the events (a worker may die before its first sample). */
   readonly respawns: ReadonlyMap<string, number>;
+  /** The run's events in order, for the report's markers: the first MAX_KEPT_EVENTS of them. */
+  readonly events: readonly RecordedEvent[];
+  /** Events past MAX_KEPT_EVENTS, counted, not kept: a run's memory must not grow with a worker that dies all day. */
+  readonly eventsLeftOut: number;
 }
+
+export interface RecordedEvent {
+  readonly elapsedS: number;
+  readonly workload: string;
+  readonly worker: string;
+  readonly event: string;
+  readonly detail: string;
+}
+
+export const MAX_KEPT_EVENTS = 1000;
 
 const sampleFields = [
   'elapsed_s', 'segment', 'phase', 'workload', 'worker', 'ops_total', 'errors_total', 'heap_used_bytes', 'code_bytes',
   'external_bytes', 'array_buffers_bytes', 'active_handles', 'rss_bytes',
 ] as const;
 const sample = columnIndexes(sampleFields);
-const eventFields = ['worker', 'event', 'detail'] as const;
+const eventFields = ['elapsed_s', 'workload', 'worker', 'event', 'detail'] as const;
 const event = columnIndexes(eventFields);
 
 export async function readRun(samplesPath: string, eventsPath: string): Promise<RecordedRun> {
@@ -54,13 +68,22 @@ export async function readRun(samplesPath: string, eventsPath: string): Promise<
   });
   const outOfMemory = new Set<string>();
   const respawns = new Map<string, number>();
+  const events: RecordedEvent[] = [];
+  let eventsLeftOut = 0;
   if (existsSync(eventsPath)) {
     await readCsv(eventsPath, eventFields, (r) => {
       const worker = r.text(event.worker);
       const kind = r.text(event.event);
-      if (kind === 'crash' && r.text(event.detail) === OUT_OF_MEMORY_DETAIL) outOfMemory.add(worker);
+      const detail = r.text(event.detail);
+      if (kind === 'crash' && detail === OUT_OF_MEMORY_DETAIL) outOfMemory.add(worker);
       if (kind === 'respawn') respawns.set(worker, (respawns.get(worker) ?? 0) + 1);
+      if (kind === 'start') return;
+      if (events.length < MAX_KEPT_EVENTS) {
+        events.push({ elapsedS: r.number(event.elapsed_s), workload: r.text(event.workload), worker, event: kind, detail });
+      } else {
+        eventsLeftOut++;
+      }
     });
   }
-  return { series, outOfMemory, respawns };
+  return { series, outOfMemory, respawns, events, eventsLeftOut };
 }

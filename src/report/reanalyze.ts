@@ -1,15 +1,16 @@
 /**
  * `soak analyze`: the analysis again over a recorded run (any samples.csv that follows the contract),
  * with the same verdicts and exit codes. It rewrites the derived files (summary.json, summary.md) in
- * the run directory or in --out, never samples.csv or events.csv.
+ * the run directory or in --out (summary.json, summary.md, report.html, junit.xml), never samples.csv or events.csv.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { worstVerdict, type Thresholds } from '../analysis/verdict.js';
 import { errors, exitCodeFor, type ExitCode } from '../errors.js';
 import { defaultMaxGrowthBytes, defaults, profileFor } from '../options.js';
 import { analyzeRecordedRun } from './analyze-run.js';
-import { buildSummary, renderMarkdown, type RunFacts, type Summary } from './summary.js';
+import { buildSummary, type RunFacts, type Summary } from './summary.js';
+import { writeReports } from './write-reports.js';
 
 export interface ReanalyzeOptions {
   /** A run directory, or a samples.csv. */
@@ -70,8 +71,7 @@ export async function reanalyze(options: ReanalyzeOptions): Promise<ReanalyzeRes
     ...(previous?.error === undefined ? {} : { error: previous.error }),
     analyzedAt: new Date().toISOString(),
   });
-  writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileSync(join(outDir, 'summary.md'), renderMarkdown(summary));
+  writeReports(outDir, { summary, recorded: final.recorded, lastElapsedS: final.lastElapsedS, strict: options.strict ?? false });
   return { summary, outDir, exitCode: exitCodeFor(summary.verdict, options.strict ?? false) };
 }
 

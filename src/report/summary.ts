@@ -3,6 +3,7 @@ import type { Cleanup, HeapTrend, MeasureTrend, Profile, Thresholds, Verdict, Wo
 import { CONFIDENCE, TREND_ALPHA } from '../analysis/trend.js';
 import type { RssTrend } from './analyze-run.js';
 import { formatBytes, formatDuration, formatRatePerHour } from '../units.js';
+import { bytesText, intervalText, rateText, shellLine, verdictLabel } from './format.js';
 
 export interface RunFacts {
   readonly command: string;
@@ -73,6 +74,9 @@ interface HeapSummary {
   readonly ci95: readonly [number, number] | null;
   readonly trendP: number | null;
   readonly bytesPerOp: number | null;
+  readonly bytesPerOpCi95: readonly [number, number] | null;
+  /** Operations per second per worker over the steady window. */
+  readonly opsPerSecond: number | null;
   readonly growthBytes: number | null;
   readonly minDetectableSlopeBytesPerHour: number | null;
   readonly noiseSdBytes: number | null;
@@ -158,6 +162,8 @@ function heapSummary(heap: HeapTrend | undefined, steadyFromS: number): HeapSumm
     ci95: heap?.ci95 ?? null,
     trendP: heap?.trendP ?? null,
     bytesPerOp: heap?.bytesPerOp ?? null,
+    bytesPerOpCi95: heap?.bytesPerOpCi95 ?? null,
+    opsPerSecond: heap?.opsPerSecond ?? null,
     growthBytes: heap?.growth ?? null,
     minDetectableSlopeBytesPerHour: heap?.minDetectableSlopePerHour ?? null,
     noiseSdBytes: heap?.noiseSdBytes ?? null,
@@ -194,23 +200,18 @@ function workerSummary(w: WorkerAnalysis): WorkerSummary {
   };
 }
 
-const verdictMark: Record<Verdict, string> = { pass: 'PASS', leak: 'LEAK', inconclusive: 'INCONCLUSIVE', error: 'ERROR' };
-
 export function renderMarkdown(summary: Summary): string {
   const { run, thresholds } = summary;
-  const rate = (v: number | null): string => (v === null ? 'n/a' : formatRatePerHour(v));
-  const interval = (ci: readonly [number, number] | null): string => (ci === null ? 'n/a' : `${rate(ci[0])} to ${rate(ci[1])}`);
-  const bytes = (v: number | null): string => (v === null ? 'n/a' : formatBytes(v));
   const lines = [
-    `# soak ${run.command}: ${verdictMark[summary.verdict]}`,
+    `# soak ${run.command}: ${verdictLabel[summary.verdict]}`,
     '',
     ...(summary.complete ? [] : ['> This run did not complete; figures cover the part that ran.', '']),
     ...(summary.error === undefined ? [] : [`> Error: ${summary.error}`, '']),
     '| workload | verdict | heap slope (pooled) | 95% CI | shape | bytes/op | steady from | ops | errors | respawns |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...summary.workloads.map((w) =>
-      `| ${w.name} | ${verdictMark[w.verdict]} | ${rate(w.heap.slopeBytesPerHour)} | ${interval(w.heap.ci95)} | ${w.heap.shape ?? 'n/a'} | ` +
-        `${bytes(w.heap.bytesPerOp)} | ${formatDuration(Math.round(w.heap.steadyFromS))} | ${w.opsTotal} | ${w.errorsTotal} | ${w.respawns} |`,
+      `| ${w.name} | ${verdictLabel[w.verdict]} | ${rateText(w.heap.slopeBytesPerHour)} | ${intervalText(w.heap.ci95)} | ${w.heap.shape ?? 'n/a'} | ` +
+        `${bytesText(w.heap.bytesPerOp)} | ${formatDuration(Math.round(w.heap.steadyFromS))} | ${w.opsTotal} | ${w.errorsTotal} | ${w.respawns} |`,
     ),
     '',
     ...summary.workloads.map((w) => `- **${w.name}**: ${w.reason}`),
@@ -221,8 +222,8 @@ export function renderMarkdown(summary: Summary): string {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...summary.workloads.flatMap((w) =>
       w.workers.map((k) =>
-        `| ${k.worker} | ${verdictMark[k.verdict]} | ${rate(k.slopeBytesPerHour)} | ${interval(k.ci95)} | ` +
-          `${k.external === null ? 'n/a' : rate(k.external.slopePerHour)} | ${k.handles === null ? 'n/a' : k.handles.slopePerHour.toFixed(1)} | ` +
+        `| ${k.worker} | ${verdictLabel[k.verdict]} | ${rateText(k.slopeBytesPerHour)} | ${intervalText(k.ci95)} | ` +
+          `${k.external === null ? 'n/a' : rateText(k.external.slopePerHour)} | ${k.handles === null ? 'n/a' : k.handles.slopePerHour.toFixed(1)} | ` +
           `${k.cleanup === null ? 'n/a' : `${k.cleanup.retainedBytes >= 0 ? '+' : ''}${formatBytes(k.cleanup.retainedBytes)} ${k.cleanup.ok ? 'ok' : 'RETAINED'}`} |`),
     ),
     '',
@@ -235,9 +236,9 @@ export function renderMarkdown(summary: Summary): string {
     `- ${run.threads} worker(s) per workload, ${run.concurrency} operation(s) in flight per worker, seed ${run.seed}` +
       (run.injectLeakBytesPerS > 0 ? `, injected leak ${formatBytes(run.injectLeakBytesPerS)}/s` : ''),
     ...(summary.rss === null ? [] : [`- Process RSS ${formatBytes(summary.rss.firstBytes)} to ${formatBytes(summary.rss.lastBytes)} ` +
-      `(peak ${formatBytes(summary.rss.peakBytes)}), ${rate(summary.rss.slopeBytesPerHour)} over the steady window: reported, not judged`]),
+      `(peak ${formatBytes(summary.rss.peakBytes)}), ${rateText(summary.rss.slopeBytesPerHour)} over the steady window: reported, not judged`]),
     `- Node ${run.node} on ${run.platform}, from ${run.startedAt} to ${run.endedAt}`,
-    `- Reproduce: \`${run.argv.join(' ')}\``,
+    `- Reproduce: \`${shellLine(run.argv)}\``,
     ...(summary.analyzedAt === undefined ? [] : [`- Re-analysed with soak analyze at ${summary.analyzedAt}`]),
     '',
   ];

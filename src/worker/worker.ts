@@ -8,6 +8,9 @@ import type { Workload } from '../workload.js';
 import type { WorkerConfig, WorkerResult, WorkerSample, WorkerTask } from './protocol.js';
 import { WorkloadRunner } from './runner.js';
 
+// stdout belongs to the controller's machine output (--json); a workload's console.log goes to stderr with the rest of the chatter.
+process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+
 const config = workerData as WorkerConfig;
 const threads = new Int32Array(config.slots).length / 2;
 const owners = new Int32Array(config.slots, 0, threads);

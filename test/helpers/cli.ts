@@ -11,20 +11,28 @@ const cliPath = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 
 export interface CliResult {
   readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], cwd = repoRoot, onSpawn?: (child: ChildProcess) => void): Promise<CliResult> {
+export function runCli(args: readonly string[], cwd = repoRoot, onSpawn?: (child: ChildProcess) => void,
+  env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+  return runScript(cliPath, args, { cwd, env, ...(onSpawn === undefined ? {} : { onSpawn }) });
+}
+
+/** Any compiled script of this package (dist/...), in a child process, its output collected. */
+export function runScript(script: string, args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; onSpawn?: (child: ChildProcess) => void }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    onSpawn?.(child);
+    const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
 

@@ -1,0 +1,28 @@
+/** Figures as every report writes them (summary.md, report.html, junit.xml, compare.md): one wording, one rounding. */
+import type { Verdict } from '../analysis/verdict.js';
+import { formatBytes, formatRatePerHour } from '../units.js';
+
+export const verdictLabel: Readonly<Record<Verdict, string>> = { pass: 'PASS', leak: 'LEAK', inconclusive: 'INCONCLUSIVE', error: 'ERROR' };
+
+export function rateText(bytesPerHour: number | null): string {
+  return bytesPerHour === null ? 'n/a' : formatRatePerHour(bytesPerHour);
+}
+
+export function bytesText(bytes: number | null): string {
+  return bytes === null ? 'n/a' : formatBytes(bytes);
+}
+
+/**
+ * A 95 % interval; a bound the data could not set (heavily tied samples) is infinite in memory and
+ * null in summary.json, and reads as ∞ either way.
+ */
+export function intervalText(ci: readonly [number | null, number | null] | null, format: (v: number) => string = rateText): string {
+  if (ci === null) return 'n/a';
+  const bound = (v: number | null, unbounded: string): string => (v !== null && Number.isFinite(v) ? format(v) : unbounded);
+  return `${bound(ci[0], '−∞')} to ${bound(ci[1], '∞')}`;
+}
+
+/** The reproduce command, quoted for a POSIX shell where a word needs it. */
+export function shellLine(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
+}
