@@ -62,6 +62,24 @@ describe('live trend', () => {
     assert.ok(Math.abs((status?.opsPerS ?? 0) - 1000) < 1, `ops/s ${status?.opsPerS}`);
   });
 
+  test('heap growth that keeps pace with compiled code is JIT warm-up, not a provisional leak (short runs only)', () => {
+    const warming = (judgeWarming: boolean): string | undefined => {
+      const live = new LiveTrend({ maxSlopeBytesPerHour: 1 * MB, judgeWarming });
+      const jitter = noise(4);
+      for (let i = 0; i < 120; i++) {
+        // 2 MB/h of heap while V8's code and bytecode grow 3 MB/h: what clean workloads show in their first minutes on 2 cores.
+        const codeBytes = 2 * MB + (3 * MB * i) / 3600 + jitter() / 10;
+        const heap = 10 * MB + (2 * MB * i) / 3600 + jitter() / 10;
+        live.add({ workload: 'cache', worker: 'cache#0', segment: 0, cooldown: false,
+          sample: { timeMs: T0 + i * 1000, heapUsed: heap + codeBytes, codeBytes, opsTotal: i } });
+      }
+      live.fit();
+      return live.status()[0]?.trend?.verdict;
+    };
+    assert.equal(warming(true), 'warming');
+    assert.equal(warming(false), 'leak', 'a long run judges the heap alone');
+  });
+
   test('a flat series is undecided at first and passes once long enough', () => {
     const live = new LiveTrend({ maxSlopeBytesPerHour: 1 * MB });
     const jitter = noise(2);

@@ -9,12 +9,13 @@
  * starts a new group, as in the analysis; at most `maxGroupsPerWorker` groups are kept, oldest
  * dropped first. The operation rate keeps the last `opsWindowS` of counters per worker, bounded too.
  *
- * The verdict here is provisional: one pooled Theil–Sen fit (fitTrend, the same estimator and
- * autocorrelation-widened interval as the final analysis) against the slope limit. The final
- * verdict also finds where warm-up really ends, looks at shapes (steps, settling, JIT warming),
- * off-heap memory, handles and cleanup, so it can differ.
+ * The verdict here is provisional: the pooled heap judged by the final analysis' own growth rule
+ * (judgeGrowth: Theil–Sen with the autocorrelation-widened interval, steps, persistence into the later
+ * half and, in runs under an hour, JIT warm-up read from the compiled code alongside) against the
+ * slope limit. The final verdict also finds where warm-up really ends and judges off-heap memory,
+ * handles and cleanup, so it can differ.
  */
-import { fitTrend } from '../analysis/trend.js';
+import { judgeGrowth, type Growth } from '../analysis/growth.js';
 import type { SlopeGroup } from '../analysis/pairwise-slopes.js';
 import type { PoolSample } from '../controller/workload-pool.js';
 
@@ -34,11 +35,14 @@ export type LiveSample = Pick<PoolSample, 'workload' | 'worker' | 'segment' | 'c
   readonly sample: Pick<PoolSample['sample'], 'timeMs' | 'heapUsed' | 'codeBytes' | 'opsTotal'>;
 };
 
-export type ProvisionalVerdict = 'leak' | 'pass' | 'undecided';
+/** 'warming': growing, but no faster than V8's compiled code still grows (JIT warm-up, as the final verdict reads it). */
+export type ProvisionalVerdict = 'leak' | 'pass' | 'warming' | 'undecided';
 
 export interface LiveTrendOptions {
   /** The per-worker slope limit (--max-slope), bytes per hour. */
   readonly maxSlopeBytesPerHour: number;
+  /** Read growth that keeps pace with compiled code as JIT warm-up (the short profile: runs under an hour). Default true. */
+  readonly judgeWarming?: boolean;
   /** Samples timed before this (ms since the epoch) are warm-up and left out of the trend. Default: none are. */
   readonly steadyFromMs?: number;
   readonly maxPointsPerWorker?: number;
@@ -81,6 +85,8 @@ interface Group {
 class WorkerState {
   readonly t: Float64Array;
   readonly y: Float64Array;
+  /** V8's compiled code and bytecode at the same points: growth that keeps pace with it is JIT warm-up. */
+  readonly code: Float64Array;
   /** Index of each point within its group, so halving keeps the points on the doubled stride. */
   readonly index: Float64Array;
   length = 0;
@@ -99,6 +105,7 @@ class WorkerState {
   constructor(capacity: number) {
     this.t = new Float64Array(capacity);
     this.y = new Float64Array(capacity);
+    this.code = new Float64Array(capacity);
     this.index = new Float64Array(capacity);
   }
 
@@ -130,7 +137,7 @@ class WorkerState {
   }
 
   /** A steady point; false when the stride skips it. */
-  addPoint(segment: number, tS: number, heap: number, maxGroups: number): boolean {
+  addPoint(segment: number, tS: number, heap: number, code: number, maxGroups: number): boolean {
     let group = this.groups[this.groups.length - 1];
     if (group === undefined || group.segment !== segment) {
       group = { segment, start: this.length, seen: 0 };
@@ -145,17 +152,19 @@ class WorkerState {
     }
     this.t[this.length] = tS;
     this.y[this.length] = heap;
+    this.code[this.length] = code;
     this.index[this.length] = index;
     this.length++;
     return true;
   }
 
-  /** The groups as views on the arrays; with step > 1, every step-th point of each group (copied). */
-  slopeGroups(step = 1): SlopeGroup[] {
+  /** The groups of one column (the heap, or the code) as views on the arrays; with step > 1, every step-th point of each group (copied). */
+  slopeGroups(step = 1, column: 'heap' | 'code' = 'heap'): SlopeGroup[] {
+    const values = column === 'heap' ? this.y : this.code;
     return this.groups.map((g, i) => {
       const end = this.groups[i + 1]?.start ?? this.length;
       const t = this.t.subarray(g.start, end);
-      const y = this.y.subarray(g.start, end);
+      const y = values.subarray(g.start, end);
       return step <= 1 ? { t, y } : { t: t.filter((_, k) => k % step === 0), y: y.filter((_, k) => k % step === 0) };
     });
   }
@@ -174,6 +183,7 @@ class WorkerState {
         if (index % this.stride !== 0) continue;
         this.t[kept] = this.t[i] ?? 0;
         this.y[kept] = this.y[i] ?? 0;
+        this.code[kept] = this.code[i] ?? 0;
         this.index[kept] = index;
         kept++;
       }
@@ -189,6 +199,7 @@ class WorkerState {
     const n = next.start;
     this.t.copyWithin(0, n, this.length);
     this.y.copyWithin(0, n, this.length);
+    this.code.copyWithin(0, n, this.length);
     this.index.copyWithin(0, n, this.length);
     this.length -= n;
     for (const group of this.groups) group.start -= n;
@@ -209,6 +220,7 @@ export class LiveTrend {
   readonly #maxGroups: number;
   readonly #opsWindowS: number;
   readonly #fitEveryMs: number;
+  readonly #judgeWarming: boolean;
   readonly #workloads = new Map<string, WorkloadState>();
   #steadyFromMs: number;
   /** Time origin of the points, so the fits work on seconds since the first sample. */
@@ -222,6 +234,7 @@ export class LiveTrend {
     this.#opsWindowS = options.opsWindowS ?? DEFAULT_OPS_WINDOW_S;
     this.#fitEveryMs = (options.fitEveryS ?? DEFAULT_FIT_EVERY_S) * 1000;
     this.#steadyFromMs = options.steadyFromMs ?? -Infinity;
+    this.#judgeWarming = options.judgeWarming ?? true;
   }
 
   /** Where the steady window starts (the controller's warm-up end). */
@@ -251,7 +264,7 @@ export class LiveTrend {
     if (timeMs < this.#steadyFromMs) return;
     const heap = heapUsed - codeBytes;
     if (!Number.isFinite(tS) || !Number.isFinite(heap)) return;
-    if (worker.addPoint(s.segment, tS, heap, this.#maxGroups)) workload.dirty = true;
+    if (worker.addPoint(s.segment, tS, heap, codeBytes, this.#maxGroups)) workload.dirty = true;
   }
 
   /** Refits every workload with new points, now. A workload with too few points stays due, so its first fit comes at once. */
@@ -307,21 +320,24 @@ export class LiveTrend {
     const workers = [...workload.workers.values()];
     const held = heldPoints(workload);
     // Many workers: thin evenly so one fit stays a few tens of milliseconds on the controller's thread.
-    const groups = workers.flatMap((k) => k.slopeGroups(Math.ceil(held / MAX_FIT_POINTS)));
-    let trend;
+    const step = Math.ceil(held / MAX_FIT_POINTS);
+    const groups = workers.flatMap((k) => k.slopeGroups(step));
+    const code = workers.flatMap((k) => k.slopeGroups(step, 'code'));
+    let growth: Growth | undefined;
     try {
-      trend = fitTrend(groups);
+      growth = judgeGrowth(groups, { rate: this.#limitBytesPerS, total: Infinity }, this.#judgeWarming ? code : undefined);
     } catch {
       return undefined;
     }
-    if (trend === undefined || !Number.isFinite(trend.slope)) return undefined;
+    const trend = growth?.trend;
+    if (growth === undefined || trend === undefined || !Number.isFinite(trend.slope)) return undefined;
     return {
       slopeBytesPerHour: trend.slope * 3600,
       lowBytesPerHour: trend.low * 3600,
       highBytesPerHour: trend.high * 3600,
       points: trend.points,
       spanS: trend.spanS,
-      verdict: provisionalVerdict(trend.low, trend.high, this.#limitBytesPerS),
+      verdict: provisionalVerdict(growth.shape),
     };
   }
 }
@@ -332,9 +348,18 @@ function heldPoints(workload: WorkloadState): number {
   return points;
 }
 
-/** Against the per-worker limit: the whole interval above it is a leak, below it a pass, else undecided. */
-export function provisionalVerdict(lowBytesPerS: number, highBytesPerS: number, limitBytesPerS: number): ProvisionalVerdict {
-  if (lowBytesPerS > limitBytesPerS) return 'leak';
-  if (highBytesPerS < limitBytesPerS) return 'pass';
-  return 'undecided';
+/** The growth rule's shape as a word for the live line: growing past the limit is a leak, flat or one step a pass. */
+export function provisionalVerdict(shape: Growth['shape']): ProvisionalVerdict {
+  switch (shape) {
+    case 'growing':
+      return 'leak';
+    case 'flat':
+    case 'step':
+      return 'pass';
+    case 'warming':
+      return 'warming';
+    case 'settling':
+    case 'unresolved':
+      return 'undecided';
+  }
 }

@@ -10,7 +10,7 @@
 import { isModulePath } from '../controller/workload-loader.js';
 import type { PoolEvent, PoolSample } from '../controller/workload-pool.js';
 import type { ProgressTick, Soak } from '../controller/soak.js';
-import { warmupSeconds } from '../options.js';
+import { profileFor, warmupSeconds } from '../options.js';
 import type { Summary } from '../report/summary.js';
 import { formatDuration } from '../units.js';
 import { LiveTrend, type ProvisionalTrend, type WorkloadStatus } from './live-trend.js';
@@ -47,7 +47,7 @@ export function attachProgress(soak: Soak, stream: ProgressStream = process.stde
   const { options } = soak;
   const live = stream.isTTY === true && process.env['TERM'] !== 'dumb';
   const warmupS = warmupSeconds(options);
-  const trend = new LiveTrend({ maxSlopeBytesPerHour: options.maxSlopeBytesPerHour });
+  const trend = new LiveTrend({ maxSlopeBytesPerHour: options.maxSlopeBytesPerHour, judgeWarming: profileFor(options.durationS) === 'short' });
   // Built-in workloads are named as given; plugins get a line at their first event or sample.
   for (const spec of options.workloads) if (!isModulePath(spec)) trend.addWorkload(spec);
 

@@ -1,5 +1,6 @@
 /** Every derived file of a run directory, written from one analysis: by a run at its end and by `soak analyze`. */
 import { renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { renderReportHtml } from './html/report-html.js';
 import { renderJunit } from './junit.js';
@@ -19,7 +20,7 @@ export function writeReports(outDir: string, input: ReportInput): void {
   writeAtomically(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeAtomically(join(outDir, 'summary.md'), renderMarkdown(summary));
   writeAtomically(join(outDir, 'report.html'), renderReportHtml(input));
-  writeAtomically(join(outDir, 'junit.xml'), renderJunit(summary, { strict: input.strict }));
+  writeAtomically(join(outDir, 'junit.xml'), renderJunit(summary, { strict: input.strict, hostname: hostname() }));
 }
 
 /** Whole or not at all: a reader (or a crash) never sees half a report. */

@@ -78,9 +78,9 @@ function verdictTable(summary: Summary): string {
   const rows = summary.workloads.map((w, i) => `<tr><td><a href="#w${i}">${escapeHtml(w.name)}</a></td><td>${badge(w.verdict)}</td>` +
     num(rateText(w.heap.slopeBytesPerHour)) + num(intervalText(w.heap.ci95)) + cell(w.heap.shape ?? 'n/a') + num(bytesText(w.heap.bytesPerOp)) +
     num(String(w.opsTotal)) + num(String(w.errorsTotal)) + num(String(w.respawns)) + `<td class="reason">${escapeHtml(w.reason)}</td></tr>`);
-  return '<section id="verdicts"><h2>Verdicts</h2><table class="verdicts"><thead><tr><th>workload</th><th>verdict</th>' +
+  return '<section id="verdicts"><h2>Verdicts</h2><div class="table-wrap"><table class="verdicts"><thead><tr><th>workload</th><th>verdict</th>' +
     '<th>heap slope (pooled)</th><th>95% CI</th><th>shape</th><th>bytes/op</th><th>ops</th><th>errors</th><th>respawns</th><th>reason</th>' +
-    `</tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+    `</tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`;
 }
 
 function processSection(data: ReportData, id: string): string {
@@ -156,7 +156,7 @@ function workloadSection(w: WorkloadSummary, i: number, series: readonly WorkerS
     '95% interval of the slope; a dot marks the heap after teardown. Vertical lines: phase changes (grey), respawns (amber), crashes (red).</p>' +
     (params === '' ? '' : `<p class="note">Parameters: <code>${escapeHtml(params)}</code></p>`) +
     `<div class="legend">${legend}<span class="hint">click a worker to hide or show its lines; hover a chart to read values</span></div>` +
-    `<div class="charts">${charts.join('')}</div>${workerTable(w.workers)}</section>`;
+    `<div class="charts">${charts.join('')}</div>${workerTable(w.workers, w.verdict !== 'pass')}</section>`;
 }
 
 /** From the workload's steady start to its last steady sample. */
@@ -223,15 +223,16 @@ function markersFor(events: readonly RecordedEvent[], workload: string): ChartMa
   });
 }
 
-function workerTable(workers: readonly WorkerSummary[]): string {
+/** Open when the workload did not pass: the reader wants to see which worker decided. */
+function workerTable(workers: readonly WorkerSummary[], open: boolean): string {
   const rows = workers.map((k) => `<tr>${cell(k.worker)}<td>${badge(k.verdict)}</td>${num(rateText(k.slopeBytesPerHour))}${num(intervalText(k.ci95))}` +
     num(bytesText(k.bytesPerOp)) + num(k.steadyFromS === null ? 'n/a' : formatDuration(Math.round(k.steadyFromS))) +
     num(k.external === null ? 'n/a' : rateText(k.external.slopePerHour)) + num(k.handles === null ? 'n/a' : `${k.handles.slopePerHour.toFixed(1)}/h`) +
     num(k.cleanup === null ? 'n/a' : `${k.cleanup.retainedBytes >= 0 ? '+' : ''}${formatBytes(k.cleanup.retainedBytes)} ${k.cleanup.ok ? 'ok' : 'RETAINED'}`) +
     `<td class="reason">${escapeHtml(k.reason)}</td></tr>`);
-  return '<details><summary>Workers</summary><table><thead><tr><th>worker</th><th>verdict</th><th>heap slope</th><th>95% CI</th>' +
+  return `<details${open ? ' open' : ''}><summary>Workers</summary><div class="table-wrap"><table><thead>` + '<tr><th>worker</th><th>verdict</th><th>heap slope</th><th>95% CI</th>' +
     '<th>bytes/op</th><th>steady from</th><th>off-heap slope</th><th>handles</th><th>after teardown</th><th>reason</th></tr></thead>' +
-    `<tbody>${rows.join('')}</tbody></table></details>`;
+    `<tbody>${rows.join('')}</tbody></table></div></details>`;
 }
 
 function eventsSection(recorded: RecordedRun): string {
@@ -240,8 +241,8 @@ function eventsSection(recorded: RecordedRun): string {
   const rows = listed.slice(0, LISTED_EVENTS).map((e) =>
     `<tr>${cell(formatDuration(Math.round(e.elapsedS)))}${cell(e.worker)}${cell(e.event)}${cell(e.detail)}</tr>`);
   const more = listed.length - LISTED_EVENTS + recorded.eventsLeftOut;
-  return `<section id="events"><h2>Events</h2><table><thead><tr><th>at</th><th>worker</th><th>event</th><th>detail</th></tr></thead>` +
-    `<tbody>${rows.join('')}</tbody></table>${more > 0 ? `<p class="note">${more} more in events.csv.</p>` : ''}</section>`;
+  return `<section id="events"><h2>Events</h2><div class="table-wrap"><table><thead><tr><th>at</th><th>worker</th><th>event</th><th>detail</th></tr></thead>` +
+    `<tbody>${rows.join('')}</tbody></table></div>${more > 0 ? `<p class="note">${more} more in events.csv.</p>` : ''}</section>`;
 }
 
 function runSection(summary: Summary): string {

@@ -15,7 +15,9 @@ h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); 
 table { border-collapse: collapse; width: 100%; margin: 6px 0; font-size: 13px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; white-space: nowrap; }
-td.reason { min-width: 280px; }
+td.reason { min-width: 240px; }
+.table-wrap { overflow-x: auto; }
+code { overflow-wrap: anywhere; }
 td.num { white-space: nowrap; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 10px; }
 svg.chart { width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
