@@ -1,7 +1,7 @@
 /**
  * `soak analyze`: the analysis again over a recorded run (any samples.csv that follows the contract),
- * with the same verdicts and exit codes. It rewrites the derived files (summary.json, summary.md) in
- * the run directory or in --out (summary.json, summary.md, report.html, junit.xml), never samples.csv or events.csv.
+ * with the same verdicts and exit codes. It rewrites the derived files (summary.json, summary.md,
+ * report.html, junit.xml) in the run directory or in --out, never samples.csv or events.csv.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
