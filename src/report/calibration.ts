@@ -3,7 +3,9 @@
  * floor, the slope it shows with nothing leaking, the smallest slope a run of this length resolves,
  * and how long a run would resolve the configured threshold.
  */
-import { formatBytes, formatDuration, formatRatePerHour } from '../units.js';
+import { median } from '../analysis/theil-sen.js';
+import { formatBytes, formatDuration } from '../units.js';
+import { intervalText, rateText } from './format.js';
 import type { Summary } from './summary.js';
 
 export interface WorkloadCalibration {
@@ -60,24 +62,22 @@ export function buildCalibration(summary: Summary, cpus: number): Calibration {
   };
 }
 
+/** The median of the figures a worker could give (null: too few samples). */
 function medianOf(values: readonly (number | null)[]): number | null {
-  const present = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
-  if (present.length === 0) return null;
-  const mid = present.length >> 1;
-  return present.length % 2 === 1 ? (present[mid] ?? null) : ((present[mid - 1] ?? 0) + (present[mid] ?? 0)) / 2;
+  const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  return present.length === 0 ? null : median(present);
 }
 
 export function renderCalibration(c: Calibration): string {
-  const rate = (v: number | null): string => (v === null ? 'n/a' : formatRatePerHour(v));
   return [
     `# soak calibrate: ${formatDuration(c.durationS)} at ${formatDuration(c.intervalS)} on ${c.platform} (${c.cpus} CPUs), Node ${c.node}`,
     '',
     '| workload | clean verdict | heap noise (sd) | clean slope | 95% CI | min detectable slope | run length to resolve ' +
-      `${rate(c.maxSlopeBytesPerHour)} |`,
+      `${rateText(c.maxSlopeBytesPerHour)} |`,
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...c.workloads.map((w) =>
-      `| ${w.name} | ${w.verdict.toUpperCase()} | ${w.noiseSdBytes === null ? 'n/a' : formatBytes(w.noiseSdBytes)} | ${rate(w.cleanSlopeBytesPerHour)} | ` +
-        `${w.ci95 === null ? 'n/a' : `${rate(w.ci95[0])} to ${rate(w.ci95[1])}`} | ±${rate(w.minDetectableSlopeBytesPerHour)} | ` +
+      `| ${w.name} | ${w.verdict.toUpperCase()} | ${w.noiseSdBytes === null ? 'n/a' : formatBytes(w.noiseSdBytes)} | ${rateText(w.cleanSlopeBytesPerHour)} | ` +
+        `${intervalText(w.ci95)} | ±${rateText(w.minDetectableSlopeBytesPerHour)} | ` +
         `${w.durationForThresholdS === null ? 'n/a' : formatDuration(w.durationForThresholdS)} |`),
     '',
     'A leak is called when its slope is clearly over the threshold: a run of this length finds leaks faster than the threshold ' +

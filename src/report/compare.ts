@@ -11,7 +11,7 @@ import type { Thresholds, Verdict } from '../analysis/verdict.js';
 import { errors, ExitCode } from '../errors.js';
 import { formatBytes, formatDuration, formatRatePerHour } from '../units.js';
 import { renderCompareMarkdown } from './compare-report.js';
-import type { Summary } from './summary.js';
+import { parseSummary, type Summary } from './summary.js';
 
 export interface CompareOptions {
   /** The baseline (previous release): a run directory or its summary.json. */
@@ -139,35 +139,11 @@ function readRun(which: 'baseline' | 'candidate', path: string): LoadedRun {
   if (isDir && !existsSync(summaryPath)) throw errors.compareNoSummary(which, path);
   let summary: Summary;
   try {
-    summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary;
+    summary = parseSummary(readFileSync(summaryPath, 'utf8'));
   } catch (err) {
     throw errors.compareSummaryInvalid(which, summaryPath, err instanceof Error ? err.message : String(err));
   }
-  const problem = summaryProblem(summary);
-  if (problem !== undefined) throw errors.compareSummaryInvalid(which, summaryPath, problem);
   return { dir: dirname(summaryPath), summaryPath, summary };
-}
-
-const verdicts: readonly unknown[] = ['pass', 'leak', 'inconclusive', 'error'];
-
-/** What makes a parsed file unusable as a summary, or undefined. Figures may be null; the comparison handles that. */
-function summaryProblem(summary: unknown): string | undefined {
-  if (typeof summary !== 'object' || summary === null || Array.isArray(summary)) return 'not a JSON object';
-  const s = summary as Record<string, unknown>;
-  if (s['schemaVersion'] !== 1) return `schemaVersion is ${JSON.stringify(s['schemaVersion'])}, this soak reads version 1`;
-  if (typeof s['run'] !== 'object' || s['run'] === null) return 'it has no run facts';
-  const thresholds = s['thresholds'] as Record<string, unknown> | null | undefined;
-  if (typeof thresholds !== 'object' || thresholds === null || typeof thresholds['maxSlopeBytesPerHour'] !== 'number') {
-    return 'it has no thresholds.maxSlopeBytesPerHour';
-  }
-  if (!Array.isArray(s['workloads'])) return 'it has no workloads list';
-  for (const [i, w] of (s['workloads'] as unknown[]).entries()) {
-    const workload = w as Record<string, unknown> | null;
-    if (typeof workload !== 'object' || workload === null || typeof workload['name'] !== 'string') return `workloads[${i}] has no name`;
-    if (!verdicts.includes(workload['verdict'])) return `workload '${workload['name']}' has no valid verdict`;
-    if (typeof workload['heap'] !== 'object' || workload['heap'] === null) return `workload '${workload['name']}' has no heap figures`;
-  }
-  return undefined;
 }
 
 function side(loaded: LoadedRun): RunSide {

@@ -9,7 +9,7 @@ import { worstVerdict, type Thresholds } from '../analysis/verdict.js';
 import { errors, exitCodeFor, type ExitCode } from '../errors.js';
 import { defaultMaxGrowthBytes, defaults, profileFor } from '../options.js';
 import { analyzeRecordedRun } from './analyze-run.js';
-import { buildSummary, type RunFacts, type Summary } from './summary.js';
+import { buildSummary, parseSummary, type RunFacts, type Summary } from './summary.js';
 import { writeReports } from './write-reports.js';
 
 export interface ReanalyzeOptions {
@@ -122,11 +122,7 @@ function readText(path: string, position: number): string {
 function readPrevious(path: string, belongsToSamples: boolean): Summary | undefined {
   if (!belongsToSamples || !existsSync(path)) return undefined;
   try {
-    const summary = JSON.parse(readFileSync(path, 'utf8')) as Summary;
-    if (summary.schemaVersion !== 1 || typeof summary.run !== 'object' || !Array.isArray(summary.workloads)) {
-      throw new Error('not a soak summary.json of schema version 1');
-    }
-    return summary;
+    return parseSummary(readFileSync(path, 'utf8'));
   } catch (err) {
     throw errors.summaryUnreadable(path, err instanceof Error ? err.message : String(err));
   }

@@ -244,3 +244,33 @@ export function renderMarkdown(summary: Summary): string {
   ];
   return lines.join('\n');
 }
+
+/** summary.json read back (by `soak analyze` and `soak compare`); throws with what makes the text unusable as a summary. */
+export function parseSummary(text: string): Summary {
+  const parsed: unknown = JSON.parse(text);
+  const problem = summaryProblem(parsed);
+  if (problem !== undefined) throw new Error(problem);
+  return parsed as Summary;
+}
+
+const verdicts: readonly unknown[] = ['pass', 'leak', 'inconclusive', 'error'];
+
+/** What makes a parsed file unusable as a summary, or undefined. Figures may be null (a worker with too few samples). */
+function summaryProblem(summary: unknown): string | undefined {
+  if (typeof summary !== 'object' || summary === null || Array.isArray(summary)) return 'not a JSON object';
+  const s = summary as Record<string, unknown>;
+  if (s['schemaVersion'] !== 1) return `schemaVersion is ${JSON.stringify(s['schemaVersion'])}, this soak reads version 1`;
+  if (typeof s['run'] !== 'object' || s['run'] === null) return 'it has no run facts';
+  const thresholds = s['thresholds'] as Record<string, unknown> | null | undefined;
+  if (typeof thresholds !== 'object' || thresholds === null || typeof thresholds['maxSlopeBytesPerHour'] !== 'number') {
+    return 'it has no thresholds.maxSlopeBytesPerHour';
+  }
+  if (!Array.isArray(s['workloads'])) return 'it has no workloads list';
+  for (const [i, w] of (s['workloads'] as unknown[]).entries()) {
+    const workload = w as Record<string, unknown> | null;
+    if (typeof workload !== 'object' || workload === null || typeof workload['name'] !== 'string') return `workloads[${i}] has no name`;
+    if (!verdicts.includes(workload['verdict'])) return `workload '${workload['name']}' has no valid verdict`;
+    if (typeof workload['heap'] !== 'object' || workload['heap'] === null) return `workload '${workload['name']}' has no heap figures`;
+  }
+  return undefined;
+}
