@@ -39,6 +39,16 @@ export interface SoakOptions {
   strict: boolean;
   /** Recorded in summary.json as run.command. */
   command: string;
+  /**
+   * Decide each workload as early as the data allow: looks from `firstS`, every `everyS`, with
+   * durationS the budget (the last look). Undefined: a fixed-length run judged once at its end.
+   */
+  looks: Looks | undefined;
+}
+
+export interface Looks {
+  readonly firstS: number;
+  readonly everyS: number;
 }
 
 const MB = 1024 * 1024;
@@ -56,7 +66,26 @@ export const defaults = {
   sliceMs: 100,
   strict: false,
   command: 'run',
+  looks: undefined,
 } as const satisfies Partial<SoakOptions>;
+
+/**
+ * `soak short`: decides as early as the data allow, within a budget. The first look comes after the
+ * recorded warm-up (a tenth of the budget) and 30 samples more; then one every 20 s.
+ */
+export const shortDefaults = {
+  durationS: 300,
+  looks: { firstS: 60, everyS: 20 },
+} as const satisfies Partial<SoakOptions>;
+
+/** Fewest samples after the recorded warm-up before the first look. */
+export const MIN_SAMPLES_BEFORE_FIRST_LOOK = 20;
+
+/** The first look: a minute in, or later when the budget's warm-up leaves fewer than 30 samples by then. */
+export function defaultFirstLookS(options: Pick<SoakOptions, 'durationS' | 'intervalS' | 'warmup'>): number {
+  const earliest = warmupSeconds(options) + 30 * options.intervalS;
+  return Math.min(Math.max(shortDefaults.looks.firstS, earliest), options.durationS / 2);
+}
 
 /** Runs this long or longer get the long profile: --max-growth defaults to 100 MB instead of 50 MB. */
 export const LONG_PROFILE_FROM_S = 3600;
@@ -124,6 +153,26 @@ export function validateOptions(options: SoakOptions, names: OptionNames = {}): 
   }
   if (typeof options.outDir !== 'string' || options.outDir === '') {
     throw errors.option(name('outDir'), 'a directory path', options.outDir);
+  }
+  if (options.looks !== undefined) validateLooks(options, options.looks, names);
+}
+
+function validateLooks(options: SoakOptions, looks: Looks, names: OptionNames): void {
+  const firstName = names.looks === undefined ? 'options.looks.firstS' : '--min-duration';
+  const everyName = names.looks === undefined ? 'options.looks.everyS' : '--look-every';
+  const earliest = warmupSeconds(options) + MIN_SAMPLES_BEFORE_FIRST_LOOK * options.intervalS;
+  const budgetName = names.looks === undefined ? 'options.durationS' : '--max-duration';
+  if (options.durationS < 2 * earliest) {
+    throw errors.option(budgetName, `at least twice the warm-up plus ${MIN_SAMPLES_BEFORE_FIRST_LOOK} samples (${2 * earliest}s here) to leave room for looks`, options.durationS);
+  }
+  if (!Number.isFinite(looks.firstS) || looks.firstS < earliest) {
+    throw errors.option(firstName, `at least the warm-up plus ${MIN_SAMPLES_BEFORE_FIRST_LOOK} samples (${earliest}s here)`, looks.firstS);
+  }
+  if (looks.firstS >= options.durationS) {
+    throw errors.option(firstName, `shorter than ${budgetName} (${options.durationS}s)`, looks.firstS);
+  }
+  if (!Number.isFinite(looks.everyS) || looks.everyS < 5 * options.intervalS) {
+    throw errors.option(everyName, `at least 5 sample intervals (${5 * options.intervalS}s here)`, looks.everyS);
   }
 }
 

@@ -61,3 +61,9 @@ export function formatDuration(seconds: number): string {
 export function threeDigits(value: number): string {
   return value >= 100 || Number.isInteger(value) ? value.toFixed(0) : value.toPrecision(3);
 }
+
+/** `95%`, `99.7%`, `99.99995%`: a confidence level with the digits that tell it from 100 %. */
+export function formatConfidence(confidence: number): string {
+  const decimals = Math.max(0, Math.ceil(-Math.log10(1 - confidence)) - 2);
+  return `${(confidence * 100).toFixed(Math.min(decimals, 12))}%`;
+}

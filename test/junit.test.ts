@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Verdict } from '../src/analysis/verdict.js';
 import { escapeXml, renderJunit, RUN_CASE_NAME } from '../src/report/junit.js';
-import type { Summary } from '../src/report/summary.js';
+import { method, type Summary } from '../src/report/summary.js';
 import { formatBytes, formatRatePerHour } from '../src/units.js';
 
 type WorkloadSummary = Summary['workloads'][number];
@@ -66,6 +66,10 @@ function workload(name: string, verdict: Verdict, over: Partial<Mutable<Workload
     opsTotal: 4_128_837,
     errorsTotal: verdict === 'error' ? 17 : 0,
     respawns: 0,
+    decidedAtS: null,
+    decidedAtLook: null,
+    looks: 1,
+    confidence: 0.95,
     heap: heap(verdict === 'error' ? null : slopeFor[verdict]),
     workers: [worker(`${name}#0`, verdict), worker(`${name}#1`, verdict === 'leak' ? 'pass' : verdict)],
     ...over,
@@ -96,15 +100,9 @@ function summary(workloads: readonly WorkloadSummary[], over: Partial<Mutable<Su
       argv: ['soak', 'short', '--workload', 'cache', '--seed', '1369001006'],
     },
     thresholds: { maxSlopeBytesPerHour: MB, maxGrowthBytes: 50 * MB },
-    method: {
-      slope: 'Theil-Sen (median of pairwise slopes within each worker life)',
-      interval: "Sen's 95% interval, Kendall variance widened by the Hamed-Rao autocorrelation factor",
-      trendTest: 'Mann-Kendall, Hamed-Rao variance correction',
-      alpha: 0.05,
-      confidence: 0.95,
-      warmup: 'auto: MSER-style truncation minimising the slope standard error, at most half the samples',
-    },
+    method,
     rss: null,
+    sequential: null,
     workloads,
     ...over,
   };

@@ -1,29 +1,49 @@
 /**
- * The built-in workloads through the real CLI, as CI runs them: all four in one soak (one pool
- * each, eight workers on this 2-core machine), so every pool's verdict must stand on its own.
- * Clean they pass over 5 minutes: with eight workers sharing two cores V8's JIT takes a minute or
- * two to settle, so a 2-minute `soak short` of clean code is honestly inconclusive here, not a pass.
- * With their leak switches on they are found leaking within a minute.
+ * The built-in workloads through the real CLI, as CI runs them: `soak short`, all four in one soak
+ * (one pool each, eight workers on this 2-core machine), each decided as early as the data allow
+ * and stopped, within the 5-minute budget. Clean they pass; with their leak switches on they are
+ * found leaking at the first looks. `soak analyze` of a recorded run reaches the same decisions.
  */
 import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { explain, readSummary, runCli, tempDir } from './helpers/cli.js';
 
 const builtIns = ['webhook', 'cache', 'circuit-breaker', 'refresh-manager'];
 
-test('every built-in workload, clean, passes a 5-minute soak with the default thresholds', async () => {
+test('soak short decides every clean built-in workload pass within its budget, and soak analyze reproduces the decisions', async () => {
   const out = join(tempDir(), 'run');
-  const result = await runCli(['run', '--duration', '5m', '--quiet', '--out', out]);
+  const result = await runCli(['short', '--out', out]);
   const summary = readSummary(out);
   assert.deepEqual(summary.workloads.map((w) => w.name), builtIns);
   for (const w of summary.workloads) {
     assert.equal(w.verdict, 'pass', `${w.name}: ${w.reason}\n${explain(result, out)}`);
     assert.equal(w.errorsTotal < w.opsTotal / 2, true, `${w.name}: ${w.errorsTotal} errors in ${w.opsTotal} operations`);
     assert.equal(w.workers.length, 2);
+    assert.ok(w.decidedAtS !== null && w.decidedAtS < 300, `${w.name} was decided at a look before the budget`);
+    assert.ok(w.confidence > 0.95, 'a look spends less than the fixed test');
   }
   assert.equal(result.code, 0, explain(result, out));
   assert.equal(summary.run.durationS, 300);
+  assert.equal(summary.complete, true);
+  const last = Math.max(...summary.workloads.map((w) => w.decidedAtS ?? 0));
+  assert.equal(summary.sequential?.stoppedEarly, true);
+  assert.ok(summary.run.elapsedS < last + 20, `the run stopped once the last workload was decided (${summary.run.elapsedS}s, last decided at ${last}s)`);
+  assert.match(result.stderr, /soak: \S+ decided: pass at \d+m\d\ds \(look \d+\)/);
+
+  // The same decisions from the same samples: a look reads only what was stamped by its time.
+  const copy = join(tempDir(), 'copy');
+  cpSync(out, copy, { recursive: true });
+  const again = await runCli(['analyze', copy, '--quiet']);
+  assert.equal(again.code, 0, explain(again, copy));
+  const replayed = readSummary(copy);
+  for (const [i, w] of summary.workloads.entries()) {
+    const r = replayed.workloads[i];
+    assert.equal(r?.verdict, w.verdict, `${w.name} verdict`);
+    assert.equal(r?.decidedAtS, w.decidedAtS, `${w.name} decided at the same look`);
+    assert.deepEqual(r?.heap.ci95, w.heap.ci95, `${w.name} the same interval`);
+  }
 });
 
 for (const [label, params] of [
@@ -32,15 +52,17 @@ for (const [label, params] of [
   ['http webhook (per-request listener), circuit-breaker (timer), refresh-manager (watchdog handle)',
     ['webhook.transport=http', 'webhook.leak=listener', 'circuit-breaker.leak=timer', 'refresh-manager.leak=handle']],
 ] as const) {
-  test(`leak switches are found: ${label}`, async () => {
+  test(`leak switches are found by soak short at its first looks: ${label}`, async () => {
     const out = join(tempDir(), 'run');
     const workloads = [...new Set(params.map((p) => p.split('.')[0] ?? ''))];
-    const result = await runCli(['run', '--workload', workloads.join(','), ...params.flatMap((p) => ['--param', p]),
-      '--duration', '45s', '--quiet', '--out', out]);
+    const result = await runCli(['short', '--workload', workloads.join(','), ...params.flatMap((p) => ['--param', p]), '--quiet', '--out', out]);
     assert.equal(result.code, 1, explain(result, out));
-    for (const w of readSummary(out).workloads) {
+    const summary = readSummary(out);
+    for (const w of summary.workloads) {
       assert.equal(w.verdict, 'leak', `${w.name}: ${w.reason}`);
       assert.ok(w.workers.every((k) => k.verdict === 'leak'), `${w.name}: every worker leaks`);
+      assert.ok(w.decidedAtS !== null && w.decidedAtS <= 100, `${w.name} decided at ${w.decidedAtS}s`);
     }
+    assert.ok(summary.run.elapsedS < 130, `the run stopped early (${summary.run.elapsedS}s)`);
   });
 }

@@ -15,10 +15,14 @@
  * - warming: growth that comes with V8 still compiling: while compiled code and bytecode grow
  *   significantly, the heap grows with them (feedback vectors, inline caches, hidden classes come
  *   with new code), so heap growth under JIT_HEAP_RATIO times the code growth is read as warm-up.
+ * - bounded: the series swings too widely for its own interval, but the minima of its blocks
+ *   (envelope.ts) are flat: a sawtooth, a churning cache, a pool that grows and shrinks.
+ * - climbing: the series swings too widely to be significant, but its block minima clearly climb.
  * - anything else is unresolved, with the interval width this run reached.
  */
+import { blockEnvelope, MIN_BLOCKS_FOR_CLIMBING } from './envelope.js';
 import { findStep, splitAtStep, type Step } from './step.js';
-import { fitTrend, TREND_ALPHA, type Trend } from './trend.js';
+import { CONFIDENCE, fitTrend, type Trend } from './trend.js';
 import type { SlopeGroup } from './pairwise-slopes.js';
 
 export interface GrowthLimits {
@@ -31,7 +35,9 @@ export interface GrowthLimits {
 export type Growth =
   | { readonly shape: 'flat'; readonly trend: Trend }
   | { readonly shape: 'step'; readonly trend: Trend; readonly step: Step; readonly around: Trend }
+  | { readonly shape: 'bounded'; readonly trend: Trend; readonly lows: Trend; readonly blockPoints: number }
   | { readonly shape: 'growing'; readonly trend: Trend; readonly laterHalf: Trend }
+  | { readonly shape: 'climbing'; readonly trend: Trend; readonly lows: Trend; readonly blockPoints: number }
   | { readonly shape: 'settling'; readonly trend: Trend; readonly laterHalf: Trend }
   | { readonly shape: 'warming'; readonly trend: Trend; readonly laterHalf: Trend; readonly code: Trend }
   | { readonly shape: 'unresolved'; readonly trend: Trend; readonly laterHalf: Trend | undefined };
@@ -42,6 +48,12 @@ export type Growth =
  * 0.3–1.9 times the code growth over the same window.
  */
 export const JIT_HEAP_RATIO = 2;
+/**
+ * Growth faster than this per worker is never excused as JIT warm-up, whatever the code does: clean
+ * warm-up grew the judged heap by at most ~5 MB/h here (the built-ins and an HTTP client, 2 cores
+ * shared by 8 workers), while code compiled per call and kept grows it by tens to hundreds of MB/h.
+ */
+export const JIT_WARMUP_CEILING_PER_S = (16 * 1024 * 1024) / 3600;
 
 /** Each side of a step must hold at least this many points and this share of them. */
 const MIN_SIDE_POINTS = 10;
@@ -49,40 +61,80 @@ const MIN_SIDE_POINTS = 10;
 const MIN_HALF_POINTS = 5;
 const MIN_SIDE_SHARE = 0.1;
 
-/** `code`: the compiled-code series over the same window, when warm-up by the JIT is to be recognised. */
-export function judgeGrowth(groups: readonly SlopeGroup[], limits: GrowthLimits, code?: readonly SlopeGroup[]): Growth | undefined {
-  const trend = fitTrend(groups);
+export interface GrowthOptions {
+  /** The compiled-code series over the same window, when warm-up by the JIT is to be recognised. */
+  readonly code?: readonly SlopeGroup[] | undefined;
+  /** Two-sided confidence of the intervals; the trend test's level is 1 − confidence. Default 0.95. */
+  readonly confidence?: number | undefined;
+  /**
+   * A look before the budget's last: growth stops the workload as a leak only when its later half is
+   * clearly over the limit too. Warm-up that is still going (a pool filling, the JIT) can look
+   * linear for a while; it is given the rest of the budget to show that it slows down.
+   */
+  readonly early?: boolean | undefined;
+}
+
+/**
+ * Two routes decide: the series itself and its block envelope (envelope.ts), each tested at the same
+ * level, so a look's false-leak (and false-pass) error is at most twice that level.
+ */
+export function judgeGrowth(groups: readonly SlopeGroup[], limits: GrowthLimits, options: GrowthOptions = {}): Growth | undefined {
+  const confidence = options.confidence ?? CONFIDENCE;
+  const alpha = 1 - confidence;
+  const fit = (g: readonly SlopeGroup[]): Trend | undefined => fitTrend(g, confidence);
+  const trend = fit(groups);
   if (trend === undefined) return undefined;
   if (trend.high < limits.rate) return { shape: 'flat', trend };
 
   const minSide = Math.max(MIN_SIDE_POINTS, Math.ceil(trend.points * MIN_SIDE_SHARE));
   const step = findStep(groups, minSide);
   if (step !== undefined && step.size > 0) {
-    const around = fitTrend(splitAtStep(groups, step));
+    const around = fit(splitAtStep(groups, step));
     if (around !== undefined && around.high < limits.rate) return { shape: 'step', trend, step, around };
   }
 
-  const laterHalf = fitTrend(laterHalfOf(groups));
-  const significant = trend.low > limits.rate && trend.p < TREND_ALPHA;
+  const envelope = blockEnvelope(groups);
+  const lows = envelope === undefined ? undefined : fit(envelope.lows);
+  if (envelope !== undefined && lows !== undefined && lows.high < limits.rate) {
+    return { shape: 'bounded', trend, lows, blockPoints: envelope.blockPoints };
+  }
+
+  const codeTrend = options.code === undefined ? undefined : fit(options.code);
+  /** Growth at `slope` that the JIT, still compiling significantly, may explain. */
+  const jitExplains = (slope: number, low: number): boolean =>
+    codeTrend !== undefined && codeTrend.low > 0 && slope < JIT_HEAP_RATIO * codeTrend.slope && low < JIT_WARMUP_CEILING_PER_S;
+
+  const laterHalf = fit(laterHalfOf(groups));
+  const significant = trend.low > limits.rate && trend.p < alpha;
   if (!significant || laterHalf === undefined || laterHalf.points < MIN_HALF_POINTS) {
+    // The raw series swings too widely to say; its lows may still climb clearly (a sawtooth that keeps a residue).
+    if (envelope !== undefined && envelope.blocks >= MIN_BLOCKS_FOR_CLIMBING && lows !== undefined &&
+      lows.low > limits.rate && lows.p < alpha && !jitExplains(lows.slope, lows.low)) {
+      return { shape: 'climbing', trend, lows, blockPoints: envelope.blockPoints };
+    }
     return { shape: 'unresolved', trend, laterHalf };
   }
-  const codeTrend = code === undefined ? undefined : fitTrend(code);
-  if (codeTrend !== undefined && codeTrend.low > 0 && trend.slope < JIT_HEAP_RATIO * codeTrend.slope) {
+  if (codeTrend !== undefined && jitExplains(trend.slope, trend.low)) {
     return { shape: 'warming', trend, laterHalf, code: codeTrend };
   }
   if (laterHalf.low > limits.rate) return { shape: 'growing', trend, laterHalf };
-  const firstHalf = fitTrend(firstHalfOf(groups));
+  if (options.early === true) return { shape: 'unresolved', trend, laterHalf };
+  const firstHalf = fit(firstHalfOf(groups));
   const slowing = laterHalf.high < limits.rate || (firstHalf !== undefined && laterHalf.high < firstHalf.low);
   if (slowing) return { shape: 'settling', trend, laterHalf };
   return { shape: 'growing', trend, laterHalf };
 }
 
-/** Whether a judged growth is a leak: growing, or grown past the total limit in any shape. */
+/** Whether a judged growth is a leak: growing, lows climbing, or grown past the total limit in any shape. */
 export function isLeak(growth: Growth, limits: GrowthLimits): boolean {
-  if (growth.shape === 'growing') return true;
+  if (growth.shape === 'growing' || growth.shape === 'climbing') return true;
   if (growth.shape === 'step') return growth.step.size > limits.total;
   return false;
+}
+
+/** Shapes that are bounded: a pass unless another check (total growth, cleanup) says otherwise. */
+export function isBounded(growth: Growth): boolean {
+  return growth.shape === 'flat' || growth.shape === 'step' || growth.shape === 'bounded';
 }
 
 /** The points in the later half of the time the groups cover, as groups. */

@@ -77,6 +77,7 @@ export interface WorkerColumns {
   readonly external: Float64Array;
   readonly handles: Float64Array;
   readonly ops: Float64Array;
+  readonly errors: Float64Array;
   readonly segment: Int32Array;
   readonly phase: Uint8Array;
 }
@@ -90,6 +91,7 @@ export class WorkerSeries {
   readonly #external = new Column(float64);
   readonly #handles = new Column(float64);
   readonly #ops = new Column(float64);
+  readonly #errors = new Column(float64);
   readonly #segment = new Column((n) => new Int32Array(n));
   readonly #phase = new Column((n) => new Uint8Array(n));
   /** Last operation and error counts per segment: counters restart at zero when a worker is respawned. */
@@ -122,6 +124,7 @@ export class WorkerSeries {
     this.#external.push(row.externalBytes);
     this.#handles.push(row.activeHandles);
     this.#ops.push(row.opsTotal);
+    this.#errors.push(row.errorsTotal);
     this.#segment.push(row.segment);
     this.#phase.push(row.phase === 'steady' ? PointPhase.Steady : PointPhase.Warmup);
   }
@@ -134,9 +137,40 @@ export class WorkerSeries {
       external: this.#external.view(),
       handles: this.#handles.view(),
       ops: this.#ops.view(),
+      errors: this.#errors.view(),
       segment: this.#segment.view(),
       phase: this.#phase.view(),
     };
+  }
+
+  /**
+   * The same worker as it stood at `untilS`: its samples up to then, and its cooldown sample only when
+   * `withCooldown` (a sequential look sees what was recorded by its time; the final analysis of a
+   * workload decided at that look also judges its teardown).
+   */
+  until(untilS: number, withCooldown: boolean): WorkerSeries {
+    const cut = new WorkerSeries(this.workload, this.worker);
+    const c = this.columns;
+    const phases: readonly Phase[] = ['warmup', 'steady'];
+    for (let i = 0; i < c.t.length && (c.t[i] ?? 0) <= untilS; i++) {
+      cut.add({
+        elapsedS: c.t[i] ?? 0,
+        segment: c.segment[i] ?? 0,
+        phase: phases[c.phase[i] ?? 0] ?? 'steady',
+        workload: this.workload,
+        worker: this.worker,
+        opsTotal: c.ops[i] ?? 0,
+        errorsTotal: c.errors[i] ?? 0,
+        heapBytes: c.heap[i] ?? 0,
+        codeBytes: c.code[i] ?? 0,
+        externalBytes: c.external[i] ?? 0,
+        arrayBuffersBytes: 0,
+        activeHandles: c.handles[i] ?? 0,
+        rssBytes: 0,
+      });
+    }
+    if (withCooldown && this.#cooldown !== undefined) cut.#cooldown = this.#cooldown;
+    return cut;
   }
 
   /** The worker's sample after teardown, if it got that far. */

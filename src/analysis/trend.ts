@@ -38,14 +38,15 @@ export interface Trend {
 /** Groups of fewer points than this are left out of a fit: they carry no slope worth the name. */
 export const MIN_GROUP_POINTS = 3;
 
-export function fitTrend(groups: readonly SlopeGroup[]): Trend | undefined {
+/** `confidence`: two-sided level of [low, high] (a sequential look uses its own, see sequential.ts). */
+export function fitTrend(groups: readonly SlopeGroup[], confidence: number = CONFIDENCE): Trend | undefined {
   const usable = groups.filter((g) => g.t.length >= MIN_GROUP_POINTS);
   if (usable.length === 0) return undefined;
   const points = usable.reduce((sum, g) => sum + g.t.length, 0);
   const slopes = slopesOf(usable, 'fitTrend');
   const test = mannKendall(slopes);
   const factors = test.groups.map((g, i) => Math.max(g.factor, ar1Factor(slopes.groups[i], test.detrendSlope)));
-  const fit = theilSen(slopes, { confidence: CONFIDENCE, varianceInflation: factors });
+  const fit = theilSen(slopes, { confidence, varianceInflation: factors });
   const varS = test.groups.reduce((sum, g, i) => sum + g.varS * (factors[i] ?? 1), 0);
   const z = test.s > 0 ? (test.s - 1) / Math.sqrt(varS) : test.s < 0 ? (test.s + 1) / Math.sqrt(varS) : 0;
   const spanS = usable.reduce((sum, g) => sum + ((g.t[g.t.length - 1] ?? 0) - (g.t[0] ?? 0)), 0);

@@ -4,12 +4,13 @@
  * memory back, and take the worst. Per workload: the worst worker, and a pooled estimate over all
  * workers that can find a slow leak no single worker shows clearly. Pure: series in, analysis out.
  */
-import { formatBytes, formatDuration, formatRatePerHour } from '../units.js';
-import { isLeak, judgeGrowth, type Growth, type GrowthLimits } from './growth.js';
+import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../units.js';
+import { isBounded, isLeak, judgeGrowth, type Growth, type GrowthLimits } from './growth.js';
 import type { SlopeGroup } from './pairwise-slopes.js';
 import { PointPhase, type WorkerColumns, type WorkerSeries } from './series.js';
 import { detectSteadyStart } from './steady-window.js';
 import { median } from './theil-sen.js';
+import { CONFIDENCE } from './trend.js';
 
 export type Verdict = 'pass' | 'leak' | 'inconclusive' | 'error';
 
@@ -48,6 +49,10 @@ export interface AnalysisSettings {
   readonly warmup: number | 'auto';
   /** short: growth that comes with the JIT still compiling is read as warm-up (long runs are past it). */
   readonly profile: Profile;
+  /** Two-sided confidence of every interval (a sequential look's own level); default 0.95. */
+  readonly confidence?: number;
+  /** A look before the budget's last, which stops a workload only on growth that clearly persists (growth.ts). */
+  readonly early?: boolean;
 }
 
 export type Shape = Growth['shape'];
@@ -70,6 +75,12 @@ export interface MeasureTrend {
   readonly step?: { readonly atS: number; readonly size: number };
   /** Shape 'warming': the growth of compiled code over the window, which the heap growth kept pace with. */
   readonly codeSlopePerHour?: number;
+  /** Shapes 'bounded' and 'climbing': the trend of the block minima (and maxima), and the block length in samples. */
+  readonly envelope?: {
+    readonly blockPoints: number;
+    readonly lowsSlopePerHour: number;
+    readonly lowsCi95: readonly [number, number];
+  };
 }
 
 export interface HeapTrend extends MeasureTrend {
@@ -190,10 +201,20 @@ function limitsFor(thresholds: Thresholds, spanS: number): GrowthLimits {
   return { rate, total: thresholds.maxGrowthBytes };
 }
 
+const perHour = (low: number, high: number): readonly [number, number] => [low * 3600, high * 3600];
+
+function envelopeOf(growth: Growth): MeasureTrend['envelope'] {
+  if (growth.shape === 'bounded' || growth.shape === 'climbing') {
+    return { blockPoints: growth.blockPoints, lowsSlopePerHour: growth.lows.slope * 3600, lowsCi95: perHour(growth.lows.low, growth.lows.high) };
+  }
+  return undefined;
+}
+
 function measureTrend(growth: Growth, limits: GrowthLimits): MeasureTrend {
   const { trend } = growth;
-  const laterHalf = growth.shape === 'flat' || growth.shape === 'step' ? undefined : growth.laterHalf;
-  const verdict: Verdict = isLeak(growth, limits) ? 'leak' : growth.shape === 'flat' || growth.shape === 'step' ? 'pass' : 'inconclusive';
+  const laterHalf = 'laterHalf' in growth ? growth.laterHalf : undefined;
+  const verdict: Verdict = isLeak(growth, limits) ? 'leak' : isBounded(growth) ? 'pass' : 'inconclusive';
+  const envelope = envelopeOf(growth);
   return {
     verdict,
     shape: growth.shape,
@@ -206,6 +227,7 @@ function measureTrend(growth: Growth, limits: GrowthLimits): MeasureTrend {
     ...(laterHalf === undefined ? {} : { laterHalf: { slopePerHour: laterHalf.slope * 3600, ci95: [laterHalf.low * 3600, laterHalf.high * 3600] as const } }),
     ...(growth.shape === 'step' ? { step: { atS: growth.step.atS, size: growth.step.size } } : {}),
     ...(growth.shape === 'warming' ? { codeSlopePerHour: growth.code.slope * 3600 } : {}),
+    ...(envelope === undefined ? {} : { envelope }),
   };
 }
 
@@ -272,7 +294,7 @@ function judgeHeap(input: HeapInput, settings: AnalysisSettings): HeapJudgement 
   const { groups, opsPerS, spanS } = input;
   const points = groups.reduce((sum, g) => sum + g.t.length, 0);
   const limits = limitsFor(settings.thresholds, spanS);
-  const growth = judgeGrowth(groups, limits, settings.profile === 'short' ? input.code : undefined);
+  const growth = judgeGrowth(groups, limits, { code: settings.profile === 'short' ? input.code : undefined, confidence: settings.confidence, early: settings.early });
   if (growth === undefined) return undefined;
   const base = measureTrend(growth, limits);
   const halvesGrowthBytes = halvesGrowth(groups);
@@ -333,9 +355,9 @@ export function analyzeWorker(series: WorkerSeries, settings: AnalysisSettings, 
   }
   const { heap } = judged;
   const externalLimits = limitsFor(settings.thresholds, heap.steadySpanS);
-  const external = judgeOther(groupsOf(window, window.columns.external), externalLimits);
+  const external = judgeOther(groupsOf(window, window.columns.external), externalLimits, settings);
   const handleLimits = { rate: HANDLE_GROWTH_LIMIT / Math.max(heap.steadySpanS, 1), total: Infinity };
-  const handles = judgeOther(groupsOf(window, window.columns.handles), handleLimits);
+  const handles = judgeOther(groupsOf(window, window.columns.handles), handleLimits, settings);
   const cleanup = cleanupOf(series, heapGroups);
   const verdict = worstVerdict([heap.verdict, external.verdict, handles.verdict, cleanup?.ok === false ? 'leak' : 'pass']);
   const reason = explainWorker(worker, verdict, { judged, external, handles, cleanup, settings });
@@ -353,8 +375,8 @@ function heapInput(window: SteadyWindow, groups: readonly SlopeGroup[]): HeapInp
   };
 }
 
-function judgeOther(groups: readonly SlopeGroup[], limits: GrowthLimits): MeasureTrend {
-  const growth = judgeGrowth(groups, limits);
+function judgeOther(groups: readonly SlopeGroup[], limits: GrowthLimits, settings: AnalysisSettings): MeasureTrend {
+  const growth = judgeGrowth(groups, limits, { confidence: settings.confidence, early: settings.early });
   if (growth === undefined) throw new RangeError('a measure with heap samples has no samples');
   return measureTrend(growth, limits);
 }
@@ -371,7 +393,8 @@ function cleanupOf(series: WorkerSeries, heapGroups: readonly SlopeGroup[]): Cle
 }
 
 const rateText = (perHour: number): string => formatRatePerHour(perHour);
-const ciText = (ci: readonly [number, number]): string => `95% CI ${rateText(ci[0])} to ${rateText(ci[1])}`;
+const ciText = (ci: readonly [number, number], confidence: number | undefined): string =>
+  `${formatConfidence(confidence ?? CONFIDENCE)} CI ${rateText(ci[0])} to ${rateText(ci[1])}`;
 
 function explainWorker(
   worker: string,
@@ -385,8 +408,12 @@ function explainWorker(
     if (heap.verdict === 'leak') {
       if (heap.shape === 'growing') {
         return heap.ci95[0] / 3600 > settings.thresholds.maxSlopeBytesPerHour / 3600
-          ? `${worker} heap grows ${rateText(heap.slopePerHour)} (${ciText(heap.ci95)}), above ${limitText}: about ${formatBytes(heap.bytesPerOp)} retained per operation`
+          ? `${worker} heap grows ${rateText(heap.slopePerHour)} (${ciText(heap.ci95, settings.confidence)}), above ${limitText}: about ${formatBytes(heap.bytesPerOp)} retained per operation`
           : `${worker} heap grew ${formatBytes(heap.growth)} over the steady window, above the ${formatBytes(settings.thresholds.maxGrowthBytes)} limit`;
+      }
+      if (heap.shape === 'climbing' && heap.envelope !== undefined) {
+        return `${worker} heap swings, and its lows climb ${rateText(heap.envelope.lowsSlopePerHour)} (${ciText(heap.envelope.lowsCi95, settings.confidence)}, ` +
+          `minima of ${heap.envelope.blockPoints}-sample blocks), above ${limitText}: each cycle keeps a residue`;
       }
       if (heap.shape === 'step' && heap.step !== undefined) {
         return `${worker} heap stepped up ${formatBytes(heap.step.size)} at ${formatDuration(Math.round(heap.step.atS))}, above the ${formatBytes(limits.total)} growth limit`;
@@ -397,7 +424,7 @@ function explainWorker(
         : `${worker} heap grew ${formatBytes(heap.sinceWarmupGrowthBytes)} from the end of warm-up to the end of the run, over the ${limitSize} growth limit`;
     }
     if (external.verdict === 'leak') {
-      return `${worker} off-heap memory (Buffers, ArrayBuffers) grows ${rateText(external.slopePerHour)} (${ciText(external.ci95)}), above ${limitText}; the JS heap does not show it`;
+      return `${worker} off-heap memory (Buffers, ArrayBuffers) grows ${rateText(external.slopePerHour)} (${ciText(external.ci95, settings.confidence)}), above ${limitText}; the JS heap does not show it`;
     }
     if (handles.verdict === 'leak') {
       return `${worker} active handles (timers, sockets) grow ${handles.slopePerHour.toFixed(1)}/h (${handles.ci95[0].toFixed(1)} to ${handles.ci95[1].toFixed(1)}/h), ` +
@@ -407,21 +434,26 @@ function explainWorker(
       return `${worker} kept ${formatBytes(cleanup.retainedBytes)} over its post-warm-up heap after teardown (tolerance ${formatBytes(CLEANUP_TOLERANCE_BYTES)}): state outlives the workload`;
     }
   }
-  const slope = `${rateText(heap.slopePerHour)} (${ciText(heap.ci95)})`;
+  const slope = `${rateText(heap.slopePerHour)} (${ciText(heap.ci95, settings.confidence)})`;
   if (verdict === 'pass') {
-    return heap.shape === 'step' && heap.step !== undefined
-      ? `${worker} heap stepped up ${formatBytes(heap.step.size)} once at ${formatDuration(Math.round(heap.step.atS))} and is flat on both sides, under ${limitText}`
-      : `${worker} heap is flat: ${slope}, under ${limitText}`;
+    if (heap.shape === 'step' && heap.step !== undefined) {
+      return `${worker} heap stepped up ${formatBytes(heap.step.size)} once at ${formatDuration(Math.round(heap.step.atS))} and is flat on both sides, under ${limitText}`;
+    }
+    if (heap.shape === 'bounded' && heap.envelope !== undefined) {
+      return `${worker} heap swings (${slope}) but keeps returning to its lows: the minima of its ${heap.envelope.blockPoints}-sample blocks ` +
+        `are flat, ${rateText(heap.envelope.lowsSlopePerHour)} (${ciText(heap.envelope.lowsCi95, settings.confidence)}), under ${limitText}`;
+    }
+    return `${worker} heap is flat: ${slope}, under ${limitText}`;
   }
   const which = heap.verdict === 'inconclusive' ? heap : external.verdict === 'inconclusive' ? external : handles;
   const what = which === heap ? 'heap' : which === external ? 'off-heap memory' : 'active handles';
   if (which.shape === 'warming' && which.codeSlopePerHour !== undefined) {
-    return `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95)}) while V8 was still compiling ` +
+    return `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95, settings.confidence)}) while V8 was still compiling ` +
       `(compiled code and bytecode grew ${rateText(which.codeSlopePerHour)}): JIT warm-up, not judged as a leak; run longer to decide`;
   }
   if (which.shape === 'settling' && which.laterHalf !== undefined) {
-    return `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95)}) over the steady window, but in its later half ` +
-      `${rateText(which.laterHalf.slopePerHour)} (${ciText(which.laterHalf.ci95)}), slowing down: warm-up may still be settling; run longer`;
+    return `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95, settings.confidence)}) over the steady window, but in its later half ` +
+      `${rateText(which.laterHalf.slopePerHour)} (${ciText(which.laterHalf.ci95, settings.confidence)}), slowing down: warm-up may still be settling; run longer`;
   }
   // The interval's half-width shrinks about as T^-1.5 at a fixed interval; at half the distance to the limit the
   // interval clears the limit in ~97 % of runs, so that is the window advised.
@@ -439,7 +471,7 @@ export function analyzeWorkload(
   name: string,
   workers: readonly WorkerSeries[],
   settings: AnalysisSettings,
-  outOfMemoryWorkers: ReadonlySet<string>,
+  outOfMemoryWorkers: { has(worker: string): boolean },
   respawnsByWorker: ReadonlyMap<string, number>,
 ): WorkloadAnalysis {
   const prepared = workers.map((w) => prepareWorker(w, settings));
@@ -462,7 +494,7 @@ export function analyzeWorkload(
     return {
       ...base,
       verdict: 'leak',
-      reason: `${name} heap grows ${rateText(pooled.heap.slopePerHour)} per worker (${ciText(pooled.heap.ci95)}) pooled over its ${workers.length} workers, above the limit`,
+      reason: `${name} heap grows ${rateText(pooled.heap.slopePerHour)} per worker (${ciText(pooled.heap.ci95, settings.confidence)}) pooled over its ${workers.length} workers, above the limit`,
       heap: pooled.heap,
     };
   }

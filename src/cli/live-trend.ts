@@ -325,7 +325,7 @@ export class LiveTrend {
     const code = workers.flatMap((k) => k.slopeGroups(step, 'code'));
     let growth: Growth | undefined;
     try {
-      growth = judgeGrowth(groups, { rate: this.#limitBytesPerS, total: Infinity }, this.#judgeWarming ? code : undefined);
+      growth = judgeGrowth(groups, { rate: this.#limitBytesPerS, total: Infinity }, { code: this.#judgeWarming ? code : undefined });
     } catch {
       return undefined;
     }
@@ -352,9 +352,11 @@ function heldPoints(workload: WorkloadState): number {
 export function provisionalVerdict(shape: Growth['shape']): ProvisionalVerdict {
   switch (shape) {
     case 'growing':
+    case 'climbing':
       return 'leak';
     case 'flat':
     case 'step':
+    case 'bounded':
       return 'pass';
     case 'warming':
       return 'warming';

@@ -9,7 +9,8 @@
  */
 import { isModulePath } from '../controller/workload-loader.js';
 import type { PoolEvent, PoolSample } from '../controller/workload-pool.js';
-import type { ProgressTick, Soak } from '../controller/soak.js';
+import type { Decision } from '../analysis/decide.js';
+import type { DecidedEvent, ProgressTick, Soak } from '../controller/soak.js';
 import { profileFor, warmupSeconds } from '../options.js';
 import type { Summary } from '../report/summary.js';
 import { formatDuration } from '../units.js';
@@ -27,6 +28,8 @@ export interface Clock {
   readonly phase: RunPhase;
   /** When the steady window starts (the recorded warm-up's end), seconds from the start. */
   readonly warmupS: number;
+  /** Workloads a look has decided (a run that decides as it goes): they show their decision instead of figures. */
+  readonly decided?: ReadonlyMap<string, Decision>;
 }
 
 export interface Progress {
@@ -56,12 +59,14 @@ export function attachProgress(soak: Soak, stream: ProgressStream = process.stde
   let drawn = 0;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  const decided = new Map<string, Decision>();
 
   const clock = (): Clock => ({
     elapsedS: startMs === undefined ? 0 : Math.min(options.durationS, (Date.now() - startMs) / 1000),
     durationS: options.durationS,
     phase,
     warmupS,
+    decided,
   });
   const blockLines = (): string[] => liveBlock(trend.status(), clock(), stream.columns);
   const draw = (): void => {
@@ -110,7 +115,7 @@ export function attachProgress(soak: Soak, stream: ProgressStream = process.stde
     if (live || stopped || tick.elapsedS < nextPlainS) return;
     nextPlainS = (Math.floor(tick.elapsedS / PLAIN_EVERY_S) + 1) * PLAIN_EVERY_S;
     trend.fit();
-    print(plainLine({ elapsedS: tick.elapsedS, durationS: tick.durationS, phase: tick.phase, warmupS }, trend.status()));
+    print(plainLine({ elapsedS: tick.elapsedS, durationS: tick.durationS, phase: tick.phase, warmupS, decided }, trend.status()));
   });
   soak.on('phase', (next: string) => {
     if (next === 'steady') {
@@ -122,6 +127,10 @@ export function attachProgress(soak: Soak, stream: ProgressStream = process.stde
       stop();
       print('soak: load stopped, tearing down');
     }
+  });
+  soak.on('decided', (e: DecidedEvent) => {
+    decided.set(e.workload, e.decision);
+    print(`soak: ${e.workload} ${decidedText(e.decision)} (look ${e.decision.look}); its workers stop`);
   });
   soak.on('event', (e: PoolEvent) => {
     trend.addWorkload(e.workload);
@@ -180,8 +189,15 @@ export function liveBlock(statuses: readonly WorkloadStatus[], clock: Clock, col
   return lines;
 }
 
+/** `decided: pass at 3m12s` */
+export function decidedText(decision: Decision): string {
+  return `decided: ${decision.verdict} at ${formatClock(decision.atS)}`;
+}
+
 /** name, time, ops/s, heap, provisional verdict (and respawns), at a level of detail from 2 (all) to 0. */
 function liveFields(status: WorkloadStatus, clock: Clock, detail: number): string[] {
+  const decision = clock.decided?.get(status.name);
+  if (decision !== undefined) return [status.name, decidedText(decision)];
   const total = `${formatClock(clock.elapsedS)} / ${formatDuration(clock.durationS)}`;
   const time = clock.phase === 'cooldown' ? `${total} (tearing down)`
     : detail >= 2 ? `${total} (${formatClock(Math.max(0, Math.ceil(clock.durationS - clock.elapsedS)))} left)` : total;
@@ -202,6 +218,8 @@ export function plainLine(clock: Clock, statuses: readonly WorkloadStatus[]): st
   const head = `soak: ${formatDuration(Math.round(clock.elapsedS))} of ${formatDuration(clock.durationS)}, ` +
     `${clock.phase === 'warmup' ? 'warm-up' : clock.phase}, ${formatDuration(Math.round(left))} left`;
   const parts = statuses.map((s) => {
+    const decision = clock.decided?.get(s.name);
+    if (decision !== undefined) return `${s.name}: ${decidedText(decision)}`;
     const heap = heapFigures(s, clock, true);
     const respawns = s.respawns > 0 ? `, ${s.respawns} respawn${s.respawns === 1 ? '' : 's'}` : '';
     return `${s.name}: ${formatOps(s.opsPerS)}, ${heap.text}${heap.verdict === '' ? '' : `, ${heap.verdict}`}${respawns}`;

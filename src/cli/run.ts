@@ -5,7 +5,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { builtInWorkloads, parseParamSpec } from '../controller/workload-loader.js';
 import { Soak, type SoakInput } from '../controller/soak.js';
 import { errors } from '../errors.js';
-import { defaults, type OptionNames } from '../options.js';
+import { defaultFirstLookS, defaults, shortDefaults, type OptionNames } from '../options.js';
+import { formatDuration } from '../units.js';
 import { integer, parseDurationFlag, parseRateFlag, parseSizeFlag, parseWarmupFlag } from './flags.js';
 import { renderMarkdown } from '../report/summary.js';
 import { attachProgress, printResult } from './progress.js';
@@ -14,6 +15,9 @@ import { appendStepSummary } from './step-summary.js';
 interface RunArgs {
   workload?: string[];
   duration?: string;
+  'max-duration'?: string;
+  'min-duration'?: string;
+  'look-every'?: string;
   interval?: string;
   warmup?: string;
   threads?: string;
@@ -32,6 +36,7 @@ interface RunArgs {
 export const flagNames: OptionNames = {
   workloads: '--workload',
   durationS: '--duration',
+  looks: '--min-duration',
   intervalS: '--interval',
   warmup: '--warmup',
   threads: '--threads',
@@ -43,10 +48,23 @@ export const flagNames: OptionNames = {
   injectLeakBytesPerS: '--inject-leak',
 };
 
-function runOptions(yargs: Argv): Argv<RunArgs> {
+function runOptions(name: 'short' | 'run', yargs: Argv): Argv<RunArgs> {
+  const decidesByDefault = name === 'short';
   return yargs
     .option('workload', { type: 'string', array: true, describe: 'workload names or plugin module paths, comma-separated or repeated [default: all built-in]' })
-    .option('duration', { type: 'string', describe: 'how long to run: 90s, 10m, 24h [default: 2m]' })
+    .option('duration', {
+      type: 'string',
+      describe: decidesByDefault
+        ? 'run this long, judged once at the end (instead of deciding as early as the data allow)'
+        : 'how long to run: 90s, 10m, 24h, judged once at the end [default: 2m]',
+    })
+    .option('max-duration', {
+      type: 'string',
+      describe: `decide each workload as early as the data allow, stop it once decided, and stop by this budget at the latest` +
+        (decidesByDefault ? ` [default: ${formatDuration(shortDefaults.durationS)}]` : ' (instead of --duration)'),
+    })
+    .option('min-duration', { type: 'string', describe: `with --max-duration${decidesByDefault ? ' (the default here)' : ''}: the first look at the data [default: 1m, or the warm-up plus 30 samples]` })
+    .option('look-every', { type: 'string', describe: `with --max-duration${decidesByDefault ? ' (the default here)' : ''}: time between looks [default: ${shortDefaults.looks.everyS}s]` })
     .option('interval', { type: 'string', describe: 'time between samples: 1s, 5m [default: 1s]' })
     .option('warmup', { type: 'string', describe: "start of the run not judged: 'auto' (found from the data, after at least a tenth of the run, at most 5m) or a duration [default: auto]" })
     .option('threads', { type: 'string', describe: `workers per workload pool [default: ${defaults.threads}]` })
@@ -66,7 +84,7 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
   return {
     command: name,
     describe,
-    builder: runOptions,
+    builder: (yargs) => runOptions(name, yargs),
     handler: async (args) => {
       const input = toInput(name, args);
       const argv = ['soak', ...process.argv.slice(2), ...(args.seed === undefined ? ['--seed', String(input.seed)] : [])];
@@ -96,7 +114,7 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
 }
 
 export const runCommands = [
-  command('short', 'CI soak of the built-in workloads: 2 minutes at 1 s samples; exit code 1 on a leak'),
+  command('short', `CI soak of the built-in workloads at 1 s samples, each decided as early as the data allow (at most ${formatDuration(shortDefaults.durationS)}); exit code 1 on a leak`),
   command('run', 'the general form: any workloads (names or module paths), any duration'),
 ];
 
@@ -113,12 +131,39 @@ function toInput(name: 'short' | 'run', args: RunArgs): SoakInput {
   if (args.duration !== undefined) input.durationS = parseDurationFlag('--duration', args.duration);
   if (args.interval !== undefined) input.intervalS = parseDurationFlag('--interval', args.interval, '1s or 5m');
   if (args.warmup !== undefined) input.warmup = parseWarmupFlag(args.warmup);
+  decideAsItGoes(name, args, input);
   if (args.threads !== undefined) input.threads = integer('--threads', args.threads);
   if (args.concurrency !== undefined) input.concurrency = integer('--concurrency', args.concurrency);
   if (args['max-slope'] !== undefined) input.maxSlopeBytesPerHour = parseRateFlag('--max-slope', args['max-slope']) * 3600;
   if (args['max-growth'] !== undefined) input.maxGrowthBytes = parseSizeFlag('--max-growth', args['max-growth']);
   if (args['inject-leak'] !== undefined) input.injectLeakBytesPerS = parseRateFlag('--inject-leak', args['inject-leak']);
   return input;
+}
+
+/**
+ * `--max-duration` (the default of `soak short`) decides as the data allow, with looks from
+ * `--min-duration` every `--look-every`; `--duration` runs a fixed length. One or the other.
+ */
+function decideAsItGoes(name: 'short' | 'run', args: RunArgs, input: SoakInput): void {
+  const maxDuration = args['max-duration'];
+  if (maxDuration !== undefined && args.duration !== undefined) {
+    throw errors.option('--max-duration', 'given without --duration (--duration runs a fixed length, --max-duration decides early)', maxDuration);
+  }
+  const decides = maxDuration !== undefined || (name === 'short' && args.duration === undefined);
+  if (!decides) {
+    const lookFlag = args['min-duration'] !== undefined ? '--min-duration' : args['look-every'] !== undefined ? '--look-every' : undefined;
+    if (lookFlag !== undefined) {
+      throw errors.option(lookFlag, `used with --max-duration${name === 'short' ? ' (not with --duration)' : ''}`, args[lookFlag === '--min-duration' ? 'min-duration' : 'look-every']);
+    }
+    return;
+  }
+  const durationS = maxDuration === undefined ? shortDefaults.durationS : parseDurationFlag('--max-duration', maxDuration);
+  input.durationS = durationS;
+  const everyS = args['look-every'] === undefined ? shortDefaults.looks.everyS : parseDurationFlag('--look-every', args['look-every'], '20s');
+  const firstS = args['min-duration'] === undefined
+    ? defaultFirstLookS({ durationS, intervalS: input.intervalS ?? defaults.intervalS, warmup: input.warmup ?? defaults.warmup })
+    : parseDurationFlag('--min-duration', args['min-duration'], '1m');
+  input.looks = { firstS, everyS };
 }
 
 /** `--workload a,b --workload c` as a list; all built-in workloads when not given. */

@@ -6,7 +6,9 @@ import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { worstVerdict, type Verdict } from '../analysis/verdict.js';
+import type { Decision } from '../analysis/decide.js';
+import type { LookPlan } from '../analysis/sequential.js';
+import { worstVerdict, type AnalysisSettings, type Verdict } from '../analysis/verdict.js';
 import { ExitCode, RunFailedError, errors, exitCodeFor } from '../errors.js';
 import { defaultMaxGrowthBytes, defaults, profileFor, validateOptions, warmupSeconds, type OptionNames, type SoakOptions } from '../options.js';
 import { analyzeRecordedRun, type RunAnalysis } from '../report/analyze-run.js';
@@ -15,6 +17,9 @@ import { buildSummary, type RunFacts, type Summary } from '../report/summary.js'
 import { writeReports } from '../report/write-reports.js';
 import { Meter } from '../sampling/meter.js';
 import { clearProcessSampler, sampleProcess, type ProcessSample } from '../sampling/process-sampler.js';
+import { formatDuration } from '../units.js';
+import { LookScheduler } from './looks.js';
+import { applyWorkerV8Flags } from './v8-flags.js';
 import { loadWorkloads, type LoadedWorkload } from './workload-loader.js';
 import { WorkloadPool, type PoolEvent, type PoolSample } from './workload-pool.js';
 
@@ -32,7 +37,15 @@ export interface ProgressTick {
   readonly phase: 'warmup' | 'steady';
 }
 
-/** Events: 'start' (outDir), 'tick' (ProgressTick), 'sample' (PoolSample), 'event' (PoolEvent), 'phase' (phase). */
+export interface DecidedEvent {
+  readonly workload: string;
+  readonly decision: Decision;
+}
+
+/**
+ * Events: 'start' (outDir), 'tick' (ProgressTick), 'sample' (PoolSample), 'event' (PoolEvent), 'phase' (phase),
+ * 'decided' (DecidedEvent: a workload of a run that decides as it goes was decided at a look, and its pool stops).
+ */
 export class Soak extends EventEmitter {
   readonly options: SoakOptions;
   readonly #argv: readonly string[];
@@ -46,6 +59,12 @@ export class Soak extends EventEmitter {
     this.options = { ...defaults, maxGrowthBytes: defaultMaxGrowthBytes(durationS), seed: randomInt(2 ** 31), ...input };
     validateOptions(this.options, names);
     this.#argv = argv;
+  }
+
+  /** The looks of a run that decides as it goes, or undefined for a fixed-length run. */
+  get lookPlan(): LookPlan | undefined {
+    const { looks, durationS } = this.options;
+    return looks === undefined ? undefined : { ...looks, maxS: durationS };
   }
 
   /** Ends the run early (for example on SIGINT): teardown and reports still happen. */
@@ -89,6 +108,7 @@ export class Soak extends EventEmitter {
     };
 
     files.event('', 'controller', 0, 'phase', phase);
+    const v8Flags = applyWorkerV8Flags();
     const pools = workloads.map((w) => new WorkloadPool(w, {
       concurrency: options.concurrency,
       seed: options.seed,
@@ -96,6 +116,20 @@ export class Soak extends EventEmitter {
       tick: tick.buffer as SharedArrayBuffer,
     }, options.threads, options.sliceMs, listener));
     for (const pool of pools) pool.start();
+    let allDecided: (() => void) | undefined;
+    const plan = this.lookPlan;
+    const looks = plan === undefined ? undefined : new LookScheduler(plan, workloads.map((w) => w.name), this.#settings(),
+      { samples: join(outDir, 'samples.csv'), events: join(outDir, 'events.csv') }, startedAt.getTime(), {
+        onDecided: (workload, decision) => {
+          files.event(workload, '', 0, 'decided', `${decision.verdict} at ${formatDuration(decision.atS)} (look ${decision.look})`);
+          this.emit('decided', { workload, decision } satisfies DecidedEvent);
+          // Its cores go to the workloads still undecided.
+          void pools.find((p) => p.name === workload)?.stop();
+          if (looks !== undefined && looks.decisions.size === pools.length) allDecided?.();
+        },
+        onError: (err) => listener.onFailure(new RunFailedError(`a look at the samples failed: ${err.message}`)),
+      });
+    looks?.start();
 
     const controllerMeter = new Meter();
     let ticks = 0;
@@ -133,8 +167,10 @@ export class Soak extends EventEmitter {
         clearTimeout(timer);
         resolve();
       };
+      allDecided = this.#stopRequested;
       if (this.#stopReason !== undefined) this.#stopRequested();
     });
+    looks?.stop();
     clearTimeout(tickTimer);
     const elapsedS = files.elapsedAt(Date.now());
     files.event('', 'controller', 0, 'phase', 'cooldown');
@@ -160,16 +196,24 @@ export class Soak extends EventEmitter {
       startedAt: startedAt.toISOString(),
       endedAt: new Date().toISOString(),
       argv: this.#argv,
+      v8Flags,
+      ...(options.looks === undefined ? {} : { looks: options.looks }),
     });
     writeReports(outDir, { summary, recorded: analysis.recorded, lastElapsedS: analysis.lastElapsedS, strict: options.strict });
     return { summary, outDir, exitCode: exitCodeFor(summary.verdict, options.strict) };
   }
 
-  async #analyze(workloads: readonly LoadedWorkload[], outDir: string, run: RunFacts): Promise<{ summary: Summary; analysis: RunAnalysis }> {
+  #settings(): AnalysisSettings {
     const thresholds = { maxSlopeBytesPerHour: this.options.maxSlopeBytesPerHour, maxGrowthBytes: this.options.maxGrowthBytes };
-    const profile = profileFor(this.options.durationS);
+    return { thresholds, warmup: this.options.warmup, profile: profileFor(this.options.durationS) };
+  }
+
+  async #analyze(workloads: readonly LoadedWorkload[], outDir: string, run: RunFacts): Promise<{ summary: Summary; analysis: RunAnalysis }> {
+    const settings = this.#settings();
+    const { thresholds, profile } = settings;
+    const plan = this.lookPlan;
     const analysis = await analyzeRecordedRun(join(outDir, 'samples.csv'), join(outDir, 'events.csv'),
-      { thresholds, warmup: this.options.warmup, profile }, workloads.map((w) => w.name));
+      settings, workloads.map((w) => w.name), plan === undefined ? undefined : { plan, endS: run.elapsedS });
     const analyses = analysis.workloads.map((a, i) => ({ ...a, params: workloads[i]?.params ?? {} }));
     const failure = this.#failure;
     const verdict: Verdict = failure !== undefined ? 'error' : worstVerdict(analyses.map((a) => a.verdict));
@@ -180,6 +224,7 @@ export class Soak extends EventEmitter {
       thresholds,
       workloads: analyses,
       rss: analysis.rss,
+      sequential: analysis.sequential,
       verdict,
       complete,
       ...(failure !== undefined ? { error: failure.message } : this.#stopReason !== undefined ? { error: `stopped early: ${this.#stopReason}` } : {}),

@@ -64,6 +64,7 @@ export class WorkloadPool {
   #destroying = false;
   #failure: RunFailedError | undefined;
   #lanes: Promise<void>[] = [];
+  #stopped: Promise<void> | undefined;
 
   constructor(workload: LoadedWorkload, config: Omit<WorkerConfig, 'slots' | 'workloadUrl' | 'workloadName' | 'params'>,
     threads: number, sliceMs: number, listener: PoolListener) {
@@ -105,8 +106,13 @@ export class WorkloadPool {
     this.#lanes = Array.from({ length: this.threads }, () => this.#lane());
   }
 
-  /** Lets running slices finish, tears every worker's workload down and stops the pool. */
-  async stop(): Promise<void> {
+  /** Lets running slices finish, tears every worker's workload down and stops the pool; once, however often it is called. */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
     this.#stopping = true;
     await Promise.all(this.#lanes);
     if (this.#failure === undefined) await this.#teardown();

@@ -1,4 +1,6 @@
 /** Reads a recorded run back (samples.csv, events.csv) and analyses it: shared by `soak run` and `soak analyze`. */
+import { replayLooks, type SequentialOutcome } from '../analysis/decide.js';
+import type { LookPlan } from '../analysis/sequential.js';
 import { fitTrend } from '../analysis/trend.js';
 import { analyzeWorkload, type AnalysisSettings, type WorkloadAnalysis } from '../analysis/verdict.js';
 import { readRun, type RecordedRun } from './read-run.js';
@@ -18,6 +20,14 @@ export interface RunAnalysis {
   readonly lastElapsedS: number;
   /** The samples and events read back, for the charts of report.html. */
   readonly recorded: RecordedRun;
+  /** A run that decided as it went: its looks and decisions, replayed from the samples. */
+  readonly sequential?: SequentialOutcome;
+}
+
+/** A run that decided as it went: its plan of looks and when it ended (a Ctrl-C between looks adds one there). */
+export interface SequentialRun {
+  readonly plan: LookPlan;
+  readonly endS: number;
 }
 
 /**
@@ -29,11 +39,15 @@ export async function analyzeRecordedRun(
   eventsPath: string,
   settings: AnalysisSettings,
   workloadNames?: readonly string[],
+  sequentialRun?: SequentialRun,
 ): Promise<RunAnalysis> {
   const recorded = await readRun(samplesPath, eventsPath);
   const byWorkload = recorded.series.byWorkload();
   const names = workloadNames ?? [...byWorkload.keys()];
-  const workloads = names.map((name) =>
+  const replayed = sequentialRun === undefined
+    ? undefined
+    : replayLooks({ byWorkload, outOfMemory: recorded.outOfMemory, respawns: recorded.respawns }, names, sequentialRun.plan, sequentialRun.endS, settings);
+  const workloads = replayed?.workloads ?? names.map((name) =>
     analyzeWorkload(name, byWorkload.get(name) ?? [], settings, recorded.outOfMemory, recorded.respawns));
   const fittedFrom = workloads.flatMap((w) => (w.heap === undefined ? [] : [w.steadyFromS]));
   const rss = rssTrend(recorded.series.rss, fittedFrom.length > 0 ? Math.min(...fittedFrom) : 0);
@@ -42,7 +56,7 @@ export async function analyzeRecordedRun(
   for (const list of byWorkload.values()) {
     for (const w of list) lastElapsedS = Math.max(lastElapsedS, w.columns.t[w.columns.t.length - 1] ?? 0, w.cooldown?.elapsedS ?? 0);
   }
-  return { workloads, rss, lastElapsedS, recorded };
+  return { workloads, rss, lastElapsedS, recorded, ...(replayed === undefined ? {} : { sequential: replayed.outcome }) };
 }
 
 function rssTrend(rss: { readonly t: Float64Array; readonly bytes: Float64Array }, fromS: number): RssTrend | undefined {

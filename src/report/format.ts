@@ -1,6 +1,6 @@
 /** Figures as every report writes them (summary.md, report.html, junit.xml, compare.md): one wording, one rounding. */
 import type { Verdict } from '../analysis/verdict.js';
-import { formatBytes, formatRatePerHour } from '../units.js';
+import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../units.js';
 
 export const verdictLabel: Readonly<Record<Verdict, string>> = { pass: 'PASS', leak: 'LEAK', inconclusive: 'INCONCLUSIVE', error: 'ERROR' };
 
@@ -20,6 +20,22 @@ export function intervalText(ci: readonly [number | null, number | null] | null,
   if (ci === null) return 'n/a';
   const bound = (v: number | null, unbounded: string): string => (v !== null && Number.isFinite(v) ? format(v) : unbounded);
   return `${bound(ci[0], '−∞')} to ${bound(ci[1], '∞')}`;
+}
+
+/** `95% CI`, `99.7% CI`: a workload's intervals are at the confidence of the look its figures come from. */
+export function ciLabel(confidence: number | undefined): string {
+  return `${formatConfidence(confidence ?? 0.95)} CI`;
+}
+
+/** When a run that decides as it goes decided a workload: `pass at 2m40s (look 6 of 13)`, or at its budget. */
+export function decisionText(
+  workload: { readonly verdict: Verdict; readonly decidedAtS?: number | null; readonly decidedAtLook?: number | null },
+  sequential: { readonly plannedLooks: number; readonly maxDurationS: number } | null | undefined,
+): string {
+  if (sequential === null || sequential === undefined) return 'at the end (fixed length)';
+  const { decidedAtS: atS, decidedAtLook: look } = workload;
+  if (atS === null || atS === undefined) return `undecided at the ${formatDuration(sequential.maxDurationS)} budget`;
+  return `${workload.verdict} at ${formatDuration(atS)} (look ${look ?? '?'} of ${sequential.plannedLooks})`;
 }
 
 /** The reproduce command, quoted for a POSIX shell where a word needs it. */

@@ -11,7 +11,7 @@
  * Every value that comes from a workload or the run goes through `escapeXml` exactly once.
  */
 import { formatBytes, formatRatePerHour } from '../units.js';
-import { bytesText, intervalText, rateText, shellLine, verdictLabel } from './format.js';
+import { bytesText, ciLabel, decisionText, intervalText, rateText, shellLine, verdictLabel } from './format.js';
 import type { Summary } from './summary.js';
 
 type WorkloadSummary = Summary['workloads'][number];
@@ -56,9 +56,10 @@ function figures(w: WorkloadSummary, summary: Summary): string[] {
   return [
     `${w.name}: ${verdictLabel[w.verdict]}`,
     `reason: ${w.reason}`,
-    `pooled heap slope: ${rateText(h.slopeBytesPerHour)} (95% CI ${intervalText(h.ci95)})` +
+    `decided: ${decisionText(w, summary.sequential)}`,
+    `pooled heap slope: ${rateText(h.slopeBytesPerHour)} (${ciLabel(w.confidence)} ${intervalText(h.ci95)})` +
       `${h.trendP === null ? '' : `, trend p ${h.trendP.toPrecision(2)}`}${h.shape === null ? '' : `, shape ${h.shape}`}`,
-    `bytes/op: ${bytesText(h.bytesPerOp)} (95% CI ${intervalText(h.bytesPerOpCi95, formatBytes)})` +
+    `bytes/op: ${bytesText(h.bytesPerOp)} (${ciLabel(w.confidence)} ${intervalText(h.bytesPerOpCi95, formatBytes)})` +
       `${h.opsPerSecond === null ? '' : ` at ${Math.round(h.opsPerSecond)} ops/s per worker`}`,
     `growth over the steady window: ${bytesText(h.growthBytes)} (steady from ${h.steadyFromS.toFixed(1)}s, ${h.steadySamples} samples)`,
     ...(h.minDetectableSlopeBytesPerHour === null ? [] : [`minimum detectable slope: ${rateText(h.minDetectableSlopeBytesPerHour)}`]),
@@ -67,7 +68,7 @@ function figures(w: WorkloadSummary, summary: Summary): string[] {
     ...(params === '' ? [] : [`params: ${params}`]),
     'workers:',
     ...w.workers.map((k) =>
-      `  ${k.worker}: ${verdictLabel[k.verdict]}, slope ${rateText(k.slopeBytesPerHour)} (95% CI ${intervalText(k.ci95)}), ` +
+      `  ${k.worker}: ${verdictLabel[k.verdict]}, slope ${rateText(k.slopeBytesPerHour)} (${ciLabel(w.confidence)} ${intervalText(k.ci95)}), ` +
         `bytes/op ${bytesText(k.bytesPerOp)}: ${k.reason}`),
     `reproduce: ${shellLine(summary.run.argv)}`,
   ];

@@ -14,8 +14,8 @@ const phases: readonly Phase[] = ['steady', 'warmup', 'cooldown'];
 
 export interface RecordedRun {
   readonly series: RunSeries;
-  /** Workers that ran out of memory at least once, by slot name. */
-  readonly outOfMemory: ReadonlySet<string>;
+  /** Workers that ran out of memory at least once, by slot name, with the elapsed time of the first. */
+  readonly outOfMemory: ReadonlyMap<string, number>;
   /** Replacements per worker slot, from the events (a worker may die before its first sample). */
   readonly respawns: ReadonlyMap<string, number>;
   /** The run's events in order, for the report's markers: the first MAX_KEPT_EVENTS of them. */
@@ -66,7 +66,7 @@ export async function readRun(samplesPath: string, eventsPath: string): Promise<
       rssBytes: r.number(sample.rss_bytes, 0),
     });
   });
-  const outOfMemory = new Set<string>();
+  const outOfMemory = new Map<string, number>();
   const respawns = new Map<string, number>();
   const events: RecordedEvent[] = [];
   let eventsLeftOut = 0;
@@ -75,7 +75,7 @@ export async function readRun(samplesPath: string, eventsPath: string): Promise<
       const worker = r.text(event.worker);
       const kind = r.text(event.event);
       const detail = r.text(event.detail);
-      if (kind === 'crash' && detail === OUT_OF_MEMORY_DETAIL) outOfMemory.add(worker);
+      if (kind === 'crash' && detail === OUT_OF_MEMORY_DETAIL && !outOfMemory.has(worker)) outOfMemory.set(worker, r.number(event.elapsed_s));
       if (kind === 'respawn') respawns.set(worker, (respawns.get(worker) ?? 0) + 1);
       if (kind === 'start') return;
       if (events.length < MAX_KEPT_EVENTS) {

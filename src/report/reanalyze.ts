@@ -54,7 +54,10 @@ export async function reanalyze(options: ReanalyzeOptions): Promise<ReanalyzeRes
   const warmup = options.warmup ?? previous?.run.warmup ?? 'auto';
   const names = previous?.workloads.map((w) => w.name);
   const profile = profileFor(durationS);
-  const final = await analyzeRecordedRun(samplesPath, join(runDir, 'events.csv'), { thresholds, warmup, profile }, names);
+  const looks = previous?.run.looks;
+  // A run that decided as it went is replayed look by look, so it reaches the same decisions from the same samples.
+  const sequential = looks === undefined || previous === undefined ? undefined : { plan: { ...looks, maxS: durationS }, endS: previous.run.elapsedS };
+  const final = await analyzeRecordedRun(samplesPath, join(runDir, 'events.csv'), { thresholds, warmup, profile }, names, sequential);
   const params = new Map(previous?.workloads.map((w) => [w.name, w.params]));
   const workloads = final.workloads.map((w) => ({ ...w, params: params.get(w.name) ?? {} }));
   const run: RunFacts = previous?.run ?? recoveredFacts(samplesPath, final.lastElapsedS, warmup, options.argv ?? []);
@@ -66,6 +69,7 @@ export async function reanalyze(options: ReanalyzeOptions): Promise<ReanalyzeRes
     thresholds,
     workloads,
     rss: final.rss,
+    sequential: final.sequential,
     verdict,
     complete: previous?.complete ?? false,
     ...(previous?.error === undefined ? {} : { error: previous.error }),

@@ -1,9 +1,12 @@
 /** summary.json (schemaVersion 1, the keys in shared/design.md, more added) and summary.md, from the analysis. */
 import type { Cleanup, HeapTrend, MeasureTrend, Profile, Thresholds, Verdict, WorkerAnalysis, WorkloadAnalysis } from '../analysis/verdict.js';
+import type { SequentialOutcome } from '../analysis/decide.js';
+import { lookTimes, SEQUENTIAL_ALPHA } from '../analysis/sequential.js';
 import { CONFIDENCE, TREND_ALPHA } from '../analysis/trend.js';
+import type { Looks } from '../options.js';
 import type { RssTrend } from './analyze-run.js';
-import { formatBytes, formatDuration, formatRatePerHour } from '../units.js';
-import { bytesText, intervalText, rateText, shellLine, verdictLabel } from './format.js';
+import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../units.js';
+import { bytesText, decisionText, intervalText, rateText, shellLine, verdictLabel } from './format.js';
 
 export interface RunFacts {
   readonly command: string;
@@ -23,6 +26,10 @@ export interface RunFacts {
   readonly endedAt: string;
   /** The command line that reproduces this run. */
   readonly argv: readonly string[];
+  /** V8 flags the controller set for every worker (absent in runs of older versions). */
+  readonly v8Flags?: readonly string[];
+  /** A run that decided as it went: its looks (durationS is the budget, the last look). */
+  readonly looks?: Looks;
 }
 
 type Params = Readonly<Record<string, string | number | boolean>>;
@@ -38,19 +45,39 @@ export interface Summary {
   readonly method: typeof method;
   /** Process-wide resident memory over the steady window: reported, not judged (it is shared by every worker). */
   readonly rss: RssSummary | null;
+  /** A run that decided as it went: its looks and whether it stopped before its budget; null for a fixed-length run. */
+  readonly sequential: SequentialSummary | null;
   readonly workloads: readonly WorkloadSummary[];
   /** Set when the figures come from `soak analyze`. */
   readonly analyzedAt?: string;
 }
 
-const method = {
+export const method = {
   slope: 'Theil-Sen (median of pairwise slopes within each worker life)',
   interval: `Sen's ${CONFIDENCE * 100}% interval, Kendall variance widened by the Hamed-Rao autocorrelation factor`,
   trendTest: 'Mann-Kendall, Hamed-Rao variance correction',
   alpha: TREND_ALPHA,
   confidence: CONFIDENCE,
   warmup: 'auto: MSER-style truncation minimising the slope standard error, at most half the samples',
+  bounded: 'lower envelope: Theil-Sen fit of block minima (block = 5x the decorrelation lag), a second route at the same level',
+  sequential: "looks planned from the first look to the budget; Lan-DeMets O'Brien-Fleming-type alpha spending, each look's increment spent by Bonferroni; " +
+    "each look's intervals at confidence 1 - 2*alpha_k",
+  sequentialAlphaPerSide: SEQUENTIAL_ALPHA,
+  sequentialRoutes: 2,
 } as const;
+
+interface SequentialSummary {
+  readonly firstLookS: number;
+  readonly lookEveryS: number;
+  /** The budget: the last planned look. */
+  readonly maxDurationS: number;
+  readonly plannedLooks: number;
+  readonly looksTaken: number;
+  /** The run ended before its budget because every workload was decided. */
+  readonly stoppedEarly: boolean;
+  /** Per look: its time and the one-sided error it spent (per side and route). */
+  readonly levels: readonly { readonly look: number; readonly atS: number; readonly alpha: number }[];
+}
 
 interface RssSummary {
   readonly slopeBytesPerHour: number;
@@ -100,6 +127,13 @@ interface WorkloadSummary {
   readonly opsTotal: number;
   readonly errorsTotal: number;
   readonly respawns: number;
+  /** When a look decided this workload (its pool then stopped); null if it was judged at the last look or the run was fixed-length. */
+  readonly decidedAtS: number | null;
+  readonly decidedAtLook: number | null;
+  /** Looks this workload was judged at (1 for a fixed-length run). */
+  readonly looks: number;
+  /** Two-sided confidence of the intervals its figures come from (the deciding look's, or the last look's). */
+  readonly confidence: number;
   readonly heap: HeapSummary;
   readonly workers: readonly WorkerSummary[];
 }
@@ -128,9 +162,17 @@ export interface SummaryInput {
   readonly complete: boolean;
   readonly error?: string;
   readonly analyzedAt?: string;
+  readonly sequential?: SequentialOutcome | undefined;
 }
 
 export function buildSummary(input: SummaryInput): Summary {
+  const sequential = input.sequential;
+  const lastLook = sequential?.looks[sequential.looks.length - 1];
+  const decisionOf = (name: string): { atS: number | null; look: number | null; looks: number; confidence: number } => {
+    const decision = sequential?.decisions.get(name);
+    if (decision !== undefined) return { atS: decision.atS, look: decision.look, looks: decision.look, confidence: decision.confidence };
+    return { atS: null, look: null, looks: sequential?.looks.length ?? 1, confidence: lastLook?.confidence ?? CONFIDENCE };
+  };
   return {
     schemaVersion: 1,
     verdict: input.verdict,
@@ -141,17 +183,33 @@ export function buildSummary(input: SummaryInput): Summary {
     thresholds: input.thresholds,
     method,
     rss: input.rss ?? null,
-    workloads: input.workloads.map((w) => ({
-      name: w.name,
-      verdict: w.verdict,
-      reason: w.reason,
-      params: w.params,
-      opsTotal: w.opsTotal,
-      errorsTotal: w.errorsTotal,
-      respawns: w.respawns,
-      heap: heapSummary(w.heap, w.steadyFromS),
-      workers: w.workers.map(workerSummary),
-    })),
+    sequential: sequential === undefined ? null : {
+      firstLookS: sequential.plan.firstS,
+      lookEveryS: sequential.plan.everyS,
+      maxDurationS: sequential.plan.maxS,
+      plannedLooks: lookTimes(sequential.plan).length,
+      looksTaken: sequential.looks.length,
+      stoppedEarly: input.run.elapsedS < sequential.plan.maxS && sequential.decisions.size === input.workloads.length,
+      levels: sequential.looks.map((l) => ({ look: l.look, atS: l.atS, alpha: l.alpha })),
+    },
+    workloads: input.workloads.map((w) => {
+      const decision = decisionOf(w.name);
+      return {
+        name: w.name,
+        verdict: w.verdict,
+        reason: w.reason,
+        params: w.params,
+        opsTotal: w.opsTotal,
+        errorsTotal: w.errorsTotal,
+        respawns: w.respawns,
+        decidedAtS: decision.atS,
+        decidedAtLook: decision.look,
+        looks: decision.looks,
+        confidence: decision.confidence,
+        heap: heapSummary(w.heap, w.steadyFromS),
+        workers: w.workers.map(workerSummary),
+      };
+    }),
     ...(input.analyzedAt === undefined ? {} : { analyzedAt: input.analyzedAt }),
   };
 }
@@ -207,10 +265,11 @@ export function renderMarkdown(summary: Summary): string {
     '',
     ...(summary.complete ? [] : ['> This run did not complete; figures cover the part that ran.', '']),
     ...(summary.error === undefined ? [] : [`> Error: ${summary.error}`, '']),
-    '| workload | verdict | heap slope (pooled) | 95% CI | shape | bytes/op | steady from | ops | errors | respawns |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| workload | verdict | decided | heap slope (pooled) | CI (level) | shape | bytes/op | steady from | ops | errors | respawns |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...summary.workloads.map((w) =>
-      `| ${w.name} | ${verdictLabel[w.verdict]} | ${rateText(w.heap.slopeBytesPerHour)} | ${intervalText(w.heap.ci95)} | ${w.heap.shape ?? 'n/a'} | ` +
+      `| ${w.name} | ${verdictLabel[w.verdict]} | ${decisionText(w, summary.sequential)} | ${rateText(w.heap.slopeBytesPerHour)} | ` +
+        `${intervalText(w.heap.ci95)} (${formatConfidence(w.confidence ?? CONFIDENCE)}) | ${w.heap.shape ?? 'n/a'} | ` +
         `${bytesText(w.heap.bytesPerOp)} | ${formatDuration(Math.round(w.heap.steadyFromS))} | ${w.opsTotal} | ${w.errorsTotal} | ${w.respawns} |`,
     ),
     '',
@@ -231,6 +290,7 @@ export function renderMarkdown(summary: Summary): string {
     '',
     `- Profile ${summary.profile}; thresholds per worker: slope ${formatRatePerHour(thresholds.maxSlopeBytesPerHour)}, growth ${formatBytes(thresholds.maxGrowthBytes)} over the steady window`,
     `- Method: ${summary.method.slope}; ${summary.method.interval}; ${summary.method.trendTest} at alpha ${summary.method.alpha}`,
+    ...(summary.sequential === null || summary.sequential === undefined ? [] : [sequentialLine(summary.sequential, run.elapsedS)]),
     `- Duration ${formatDuration(run.elapsedS)} of ${formatDuration(run.durationS)}, sampled every ${formatDuration(run.intervalS)}, ` +
       `warm-up ${run.warmup === 'auto' ? `auto (at least ${formatDuration(run.warmupS)})` : formatDuration(run.warmupS)}`,
     `- ${run.threads} worker(s) per workload, ${run.concurrency} operation(s) in flight per worker, seed ${run.seed}` +
@@ -243,6 +303,12 @@ export function renderMarkdown(summary: Summary): string {
     '',
   ];
   return lines.join('\n');
+}
+
+function sequentialLine(s: SequentialSummary, elapsedS: number): string {
+  return `- Decided as the data allowed: looks from ${formatDuration(s.firstLookS)} every ${formatDuration(s.lookEveryS)} up to the ` +
+    `${formatDuration(s.maxDurationS)} budget (${s.plannedLooks} planned, ${s.looksTaken} taken), O'Brien-Fleming-type alpha spending; ` +
+    (s.stoppedEarly ? `every workload was decided, so the run stopped at ${formatDuration(Math.round(elapsedS))}` : 'the run went to its end');
 }
 
 /** summary.json read back (by `soak analyze` and `soak compare`); throws with what makes the text unusable as a summary. */

@@ -9,9 +9,9 @@
 import { PointPhase, type WorkerColumns, type WorkerSeries } from '../../analysis/series.js';
 import { median } from '../../analysis/theil-sen.js';
 import type { Verdict } from '../../analysis/verdict.js';
-import { formatBytes, formatDuration, formatRatePerHour } from '../../units.js';
+import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../../units.js';
 import type { RecordedEvent, RecordedRun } from '../read-run.js';
-import { bytesText, intervalText, rateText, shellLine, verdictLabel } from '../format.js';
+import { bytesText, decisionText, intervalText, rateText, shellLine, verdictLabel } from '../format.js';
 import type { Summary } from '../summary.js';
 import { clientScript } from './client-script.js';
 import { counterRate, downsampleMinMax, type Points } from './downsample.js';
@@ -76,10 +76,11 @@ function runLine(summary: Summary): string {
 
 function verdictTable(summary: Summary): string {
   const rows = summary.workloads.map((w, i) => `<tr><td><a href="#w${i}">${escapeHtml(w.name)}</a></td><td>${badge(w.verdict)}</td>` +
-    num(rateText(w.heap.slopeBytesPerHour)) + num(intervalText(w.heap.ci95)) + cell(w.heap.shape ?? 'n/a') + num(bytesText(w.heap.bytesPerOp)) +
+    cell(decisionText(w, summary.sequential)) + num(rateText(w.heap.slopeBytesPerHour)) + num(`${intervalText(w.heap.ci95)} (${formatConfidence(w.confidence)})`) +
+    cell(w.heap.shape ?? 'n/a') + num(bytesText(w.heap.bytesPerOp)) +
     num(String(w.opsTotal)) + num(String(w.errorsTotal)) + num(String(w.respawns)) + `<td class="reason">${escapeHtml(w.reason)}</td></tr>`);
   return '<section id="verdicts"><h2>Verdicts</h2><div class="table-wrap"><table class="verdicts"><thead><tr><th>workload</th><th>verdict</th>' +
-    '<th>heap slope (pooled)</th><th>95% CI</th><th>shape</th><th>bytes/op</th><th>ops</th><th>errors</th><th>respawns</th><th>reason</th>' +
+    '<th>decided</th><th>heap slope (pooled)</th><th>CI (level)</th><th>shape</th><th>bytes/op</th><th>ops</th><th>errors</th><th>respawns</th><th>reason</th>' +
     `</tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`;
 }
 
