@@ -7,7 +7,7 @@
  * tests at 95 % at every look and stops at the first decision, to show what the spending buys.
  *
  * Options: --runs N per cell (default 200), --first, --every, --max (seconds; default soak short's),
- * --noises list, --multiples list (of the limit; default 0,1,2).
+ * --noises list, --multiples list (of the limit; default 0,1,2), --warmup auto|seconds (default auto).
  */
 import { parseArgs } from 'node:util';
 import { analyzeAtLook, replayLooks, type LookInput } from '../src/analysis/decide.js';
@@ -26,11 +26,16 @@ const { values } = parseArgs({
     max: { type: 'string', default: String(shortDefaults.durationS) },
     noises: { type: 'string', default: NOISES.join(',') },
     multiples: { type: 'string', default: '0,1,2' },
+    warmup: { type: 'string', default: 'auto' },
   },
 });
 const runs = Number(values.runs);
 const plan: LookPlan = { firstS: Number(values.first), everyS: Number(values.every), maxS: Number(values.max) };
-const settings: AnalysisSettings = { thresholds: { maxSlopeBytesPerHour: LIMIT, maxGrowthBytes: 50 * LIMIT }, warmup: 'auto', profile: 'short' };
+const settings: AnalysisSettings = {
+  thresholds: { maxSlopeBytesPerHour: LIMIT, maxGrowthBytes: 50 * LIMIT },
+  warmup: values.warmup === 'auto' ? 'auto' : Number(values.warmup),
+  profile: 'short',
+};
 
 interface CellResult {
   leak: number;
@@ -67,7 +72,7 @@ function median(values: readonly number[]): number {
 const pct = (n: number): string => `${((100 * n) / runs).toFixed(1)} %`;
 
 console.log(`# bench:sequential: ${runs} runs per cell, 2 workers, looks at ${lookLevels(plan).map((l) => l.atS).join(', ')} s; ` +
-  `alpha ${SEQUENTIAL_ALPHA} per side and route (${2 * SEQUENTIAL_ALPHA} over both routes)\n`);
+  `alpha ${SEQUENTIAL_ALPHA} per side and route (${2 * SEQUENTIAL_ALPHA} over both routes); warm-up ${values.warmup}\n`);
 console.log('| noise | true slope | rule | leak | pass | inconclusive | median decided at |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const noise of values.noises.split(',') as Noise[]) {

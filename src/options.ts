@@ -81,6 +81,15 @@ export const shortDefaults = {
 /** Fewest samples after the recorded warm-up before the first look. */
 export const MIN_SAMPLES_BEFORE_FIRST_LOOK = 20;
 
+/**
+ * Time between looks: 20 s, or a fifteenth of a budget over 5 minutes. Each look reads the samples
+ * back and fits every undecided worker, so looks at a fixed 20 s over hours would cost more and
+ * more while spending the error over ever more looks.
+ */
+export function defaultLookEveryS(durationS: number): number {
+  return Math.max(shortDefaults.looks.everyS, Math.round(durationS / 15));
+}
+
 /** The first look: a minute in, or later when the budget's warm-up leaves fewer than 30 samples by then. */
 export function defaultFirstLookS(options: Pick<SoakOptions, 'durationS' | 'intervalS' | 'warmup'>): number {
   const earliest = warmupSeconds(options) + 30 * options.intervalS;

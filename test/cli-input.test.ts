@@ -18,6 +18,15 @@ async function usageError(args: string[], message: RegExp): Promise<void> {
 
 test('an unknown command', () => usageError(['frobnicate'], /^soak: unknown command 'frobnicate'; commands are short, run, analyze, compare, calibrate, list/));
 test('an unknown flag', () => usageError(['run', '--frobnicate', '3'], /^soak: Unknown arguments?: frobnicate/));
+test('--max-duration with --duration', () =>
+  usageError(['short', '--duration', '2m', '--max-duration', '5m'], /^soak: --max-duration must be given without --duration \(--duration runs a fixed length, --max-duration decides early\)/));
+test('--min-duration on a fixed-length run', () => usageError(['run', '--min-duration', '1m'], /^soak: --min-duration must be used with --max-duration \(got '1m'\)$/));
+test('--look-every on a fixed-length short', () =>
+  usageError(['short', '--duration', '2m', '--look-every', '10s'], /^soak: --look-every must be used with --max-duration \(not with --duration\) \(got '10s'\)$/));
+test('a malformed --max-duration', () => usageError(['run', '--max-duration', 'soon'], /^soak: --max-duration must be a duration such as 90s, 10m or 24h \(got 'soon'\)$/));
+test('a --max-duration too short for any look', () => usageError(['short', '--max-duration', '30s'], /^soak: --max-duration must be at least twice the warm-up plus 20 samples/));
+test('a first look inside the warm-up', () => usageError(['short', '--min-duration', '20s'], /^soak: --min-duration must be at least the warm-up plus 20 samples \(50s here\) \(got 20\)$/));
+test('looks closer than 5 samples', () => usageError(['short', '--look-every', '2s'], /^soak: --look-every must be at least 5 sample intervals \(5s here\) \(got 2\)$/));
 test('an unknown workload', () => usageError(['run', '--workload', 'nosuch'], /^soak: --workload: unknown workload 'nosuch'; built-in workloads are webhook, cache, circuit-breaker, refresh-manager/));
 test('a malformed duration', () => usageError(['run', '--duration', '10x'], /^soak: --duration must be a duration such as 90s, 10m or 24h \(got '10x'\)$/));
 test('a malformed interval', () => usageError(['run', '--interval', 'often'], /^soak: --interval must be a duration/));

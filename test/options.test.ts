@@ -47,3 +47,18 @@ test('runs of an hour or more get the long profile and a 100 MB growth limit; sh
   assert.equal(defaultMaxGrowthBytes(120), 50 * 1024 * 1024);
   assert.equal(defaultMaxGrowthBytes(86400), 100 * 1024 * 1024);
 });
+
+const deciding: SoakOptions = { ...valid, durationS: 300, looks: { firstS: 60, everyS: 20 } };
+function rejectsLooks(patch: Partial<SoakOptions>, message: RegExp): void {
+  assert.throws(() => validateOptions({ ...deciding, ...patch }), (err: unknown) => err instanceof UsageError && message.test(err.message));
+}
+
+test('looks from a minute every 20 s within 5 minutes are valid', () => assert.doesNotThrow(() => validateOptions(deciding)));
+test('options.durationS must leave room for looks after the warm-up', () =>
+  rejectsLooks({ durationS: 40, looks: { firstS: 30, everyS: 10 } }, /^options\.durationS must be at least twice the warm-up plus 20 samples \(48s here\)/));
+test('options.looks.firstS must come after the warm-up and 20 samples', () =>
+  rejectsLooks({ looks: { firstS: 40, everyS: 20 } }, /^options\.looks\.firstS must be at least the warm-up plus 20 samples \(50s here\) \(got 40\)$/));
+test('options.looks.firstS must be before the budget', () =>
+  rejectsLooks({ looks: { firstS: 300, everyS: 20 } }, /^options\.looks\.firstS must be shorter than options\.durationS \(300s\)/));
+test('options.looks.everyS must be at least 5 sample intervals', () =>
+  rejectsLooks({ looks: { firstS: 60, everyS: 2 } }, /^options\.looks\.everyS must be at least 5 sample intervals \(5s here\) \(got 2\)$/));

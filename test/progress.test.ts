@@ -283,6 +283,18 @@ describe('line formatting', () => {
     assert.doesNotMatch(plainLine(steadyClock, [cacheStatus]), /\u001b/, 'no escape sequences in logs');
   });
 
+  test('a workload decided at a look shows its decision instead of its figures, on a terminal and in logs', () => {
+    const webhook: WorkloadStatus = { name: 'webhook', opsPerS: 812, respawns: 0, points: 40, trend: cacheStatus.trend };
+    const decided = new Map([['cache', { verdict: 'pass' as const, atS: 192, look: 8, confidence: 0.996 }]]);
+    const clock = { ...steadyClock, elapsedS: 200, durationS: 300, decided };
+    assert.equal(plainLine(clock, [cacheStatus, webhook]),
+      'soak: 3m20s of 5m, steady, 1m40s left | cache: decided: pass at 3m12s | webhook: 812 ops/s, heap +1.2 MB/h (-0.3 to +2.7), provisional: pass');
+    assert.deepEqual(liveBlock([cacheStatus, webhook], clock, 200), [
+      'cache    decided: pass at 3m12s',
+      'webhook  3m20s / 5m (1m40s left)  812 ops/s  heap +1.2 MB/h (-0.3 to +2.7)  provisional: pass',
+    ]);
+  });
+
   test('the block is redrawn in place, cleared, and cut to the terminal width', () => {
     assert.equal(redrawBlock(['a', 'b'], 0, 80), `\r${ESC}2Ka\n\r${ESC}2Kb\n\r${ESC}J`);
     assert.equal(redrawBlock(['a', 'b'], 2, 80), `${ESC}2A\r${ESC}2Ka\n\r${ESC}2Kb\n\r${ESC}J`);

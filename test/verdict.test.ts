@@ -74,6 +74,8 @@ interface SeriesSpec {
   readonly respawnBase?: number;
   /** Heap measured after teardown: adds a cooldown row. */
   readonly cooldownHeap?: number;
+  /** V8's compiled code and bytecode at time t (not part of the judged heap). Default 0. */
+  readonly code?: (t: number) => number;
 }
 
 function series(spec: SeriesSpec): WorkerSeries {
@@ -112,7 +114,7 @@ function series(spec: SeriesSpec): WorkerSeries {
       externalBytes: Math.round(external.base + (external.perHour / 3600) * t + external.sd * externalNoise()),
       arrayBuffersBytes: 0,
       activeHandles: spec.handles?.(t, handleDraw) ?? 12,
-      rssBytes: 60 * MB, codeBytes: 0,
+      rssBytes: 60 * MB, codeBytes: spec.code?.(t) ?? 0,
     });
   }
   if (spec.cooldownHeap !== undefined) {
@@ -365,6 +367,78 @@ test('a sawtooth (200 KB over 30 s, then back) over 5 minutes is not a leak', ()
     const a = analyze({ seconds: 300, seed, shape: (s) => 200 * KB * ((s % 30) / 30) });
     assertFitted(a);
     assertVerdict(a, ['pass', 'inconclusive']);
+  }
+});
+
+test('a batch of 3 MB built up and dropped every 8 s passes in 3 minutes as bounded: its lows are flat', () => {
+  for (const seed of seeds(90, 5)) {
+    const a = analyze({ seconds: 180, seed, warmupS: 18, shape: (s) => 3 * MB * ((s % 8) / 8) });
+    assertFitted(a);
+    assertVerdict(a, 'pass');
+    assert.equal(a.heap.shape, 'bounded', describe(a));
+    assert.ok(a.heap.envelope !== undefined && a.heap.envelope.blockPoints >= 5, describe(a));
+    assert.match(a.reason, /keeps returning to its lows/);
+  }
+});
+
+test('the same batch whose lows climb 8 MB/h is a leak, its lows\' slope near the truth', () => {
+  for (const seed of seeds(95, 5)) {
+    const a = analyze({ seconds: 180, seed, warmupS: 18, leakPerHour: 8 * MB, shape: (s) => 3 * MB * ((s % 8) / 8) });
+    assertFitted(a);
+    assertVerdict(a, 'leak');
+    assert.ok(a.heap.shape === 'climbing' || a.heap.shape === 'growing', describe(a));
+    if (a.heap.envelope !== undefined) assertClose(a.heap.envelope.lowsSlopePerHour, 8 * MB, 3 * MB, 'lows slope');
+  }
+});
+
+test('heap growth of 100 MB/h with compiled code growing as fast is a leak of compiled functions, never JIT warm-up', () => {
+  // A validator compiled per call and kept: the judged heap and code_bytes both climb linearly.
+  for (const seed of seeds(100, 3)) {
+    const a = analyze({ seconds: 120, seed, warmupS: 12, leakPerHour: 100 * MB, code: (t) => 2 * MB + (100 * MB / 3600) * t });
+    assertFitted(a);
+    assertVerdict(a, 'leak');
+    assert.notEqual(a.heap.shape, 'warming', describe(a));
+  }
+});
+
+test('heap growth of 3 MB/h while compiled code grows 2 MB/h is JIT warm-up in a short run, not a leak', () => {
+  for (const seed of seeds(105, 3)) {
+    const a = analyze({ seconds: 120, seed, warmupS: 12, leakPerHour: 3 * MB, code: (t) => 2 * MB + (2 * MB / 3600) * t });
+    assertFitted(a);
+    assertVerdict(a, 'inconclusive');
+    assert.equal(a.heap.shape, 'warming', describe(a));
+  }
+});
+
+test('at a look before the budget, growth whose later half is not clearly over the limit does not stop the workload as a leak', () => {
+  // Steady growth a little over the limit under noise: the whole window clears the limit, its later half alone often does not.
+  let differed = 0;
+  for (const seed of seeds(110, 10)) {
+    const spec = { seconds: 200, seed, warmupS: 20, leakPerHour: 1.25 * MB, sd: 12 * KB };
+    const early = analyze(spec, { ...settings(), early: true });
+    assertFitted(early);
+    if (early.heap.verdict === 'leak') assert.ok((early.heap.laterHalf?.ci95[0] ?? 0) > LIMIT_PER_HOUR, describe(early));
+    const final = analyze(spec);
+    assertFitted(final);
+    if (final.heap.verdict === 'leak' && early.heap.verdict !== 'leak') differed++;
+  }
+  assert.ok(differed > 0, 'some runs are leaks by the final look\'s rule and not by the early one');
+});
+
+test('at a look before the budget, a staircase showing one step so far is not passed as a one-time step', () => {
+  // +48 KB every 15 s, seen 30 s into its steady window: one step at 45 s, flat on both sides.
+  for (const seed of seeds(120, 5)) {
+    const spec = { seconds: 61, seed, warmupS: 30, shape: (s: number) => 48 * KB * Math.floor(s / 15) };
+    const early = analyze(spec, { ...settings(), warmup: 30, early: true });
+    assertFitted(early);
+    assert.notEqual(early.heap.verdict, 'pass', describe(early));
+  }
+  // A real one-time step is passed at an early look once the heap has stayed flat after it for long enough.
+  for (const seed of seeds(125, 5)) {
+    const early = analyze({ seconds: 200, seed, warmupS: 30, shape: (s) => (s >= 60 ? 300 * KB : 0) }, { ...settings(), warmup: 30, early: true });
+    assertFitted(early);
+    assertVerdict(early, 'pass');
+    assert.equal(early.heap.shape, 'step', describe(early));
   }
 });
 

@@ -234,6 +234,8 @@ const shapeProblem: Record<string, string> = {
   warming: 'V8 was still compiling during its window (JIT warm-up grows a short run\'s heap by 1–3 MB/h, differently run to run)',
   settling: 'its growth was still slowing (warm-up not over)',
   unresolved: 'its run could not tell its growth from noise or warm-up at the limit',
+  bounded: 'it swings widely and was judged by its lows, so its slope over the window is mostly where the swings fell',
+  climbing: 'it swings widely and was judged by its climbing lows, so its slope over the window is mostly where the swings fell',
 };
 
 /** Why two heap shapes do not give comparable slopes, or undefined when they do. */

@@ -68,8 +68,9 @@ export interface GrowthOptions {
   readonly confidence?: number | undefined;
   /**
    * A look before the budget's last: growth stops the workload as a leak only when its later half is
-   * clearly over the limit too. Warm-up that is still going (a pool filling, the JIT) can look
-   * linear for a while; it is given the rest of the budget to show that it slows down.
+   * clearly over the limit too (warm-up that is still going, a pool filling or the JIT, can look
+   * linear for a while; it is given the rest of the budget to show that it slows down), and a step
+   * passes only after a long flat stretch (flatLongAfter).
    */
   readonly early?: boolean | undefined;
 }
@@ -88,7 +89,7 @@ export function judgeGrowth(groups: readonly SlopeGroup[], limits: GrowthLimits,
 
   const minSide = Math.max(MIN_SIDE_POINTS, Math.ceil(trend.points * MIN_SIDE_SHARE));
   const step = findStep(groups, minSide);
-  if (step !== undefined && step.size > 0) {
+  if (step !== undefined && step.size > 0 && (options.early !== true || flatLongAfter(groups, step))) {
     const around = fit(splitAtStep(groups, step));
     if (around !== undefined && around.high < limits.rate) return { shape: 'step', trend, step, around };
   }
@@ -99,10 +100,14 @@ export function judgeGrowth(groups: readonly SlopeGroup[], limits: GrowthLimits,
     return { shape: 'bounded', trend, lows, blockPoints: envelope.blockPoints };
   }
 
-  const codeTrend = options.code === undefined ? undefined : fit(options.code);
+  // The code's own fit only when growth needs explaining: on day-long series each fit costs.
+  let codeTrend: Trend | undefined;
   /** Growth at `slope` that the JIT, still compiling significantly, may explain. */
-  const jitExplains = (slope: number, low: number): boolean =>
-    codeTrend !== undefined && codeTrend.low > 0 && slope < JIT_HEAP_RATIO * codeTrend.slope && low < JIT_WARMUP_CEILING_PER_S;
+  const jitExplains = (slope: number, low: number): boolean => {
+    if (options.code === undefined || low >= JIT_WARMUP_CEILING_PER_S) return false;
+    codeTrend ??= fit(options.code);
+    return codeTrend !== undefined && codeTrend.low > 0 && slope < JIT_HEAP_RATIO * codeTrend.slope;
+  };
 
   const laterHalf = fit(laterHalfOf(groups));
   const significant = trend.low > limits.rate && trend.p < alpha;
@@ -114,15 +119,27 @@ export function judgeGrowth(groups: readonly SlopeGroup[], limits: GrowthLimits,
     }
     return { shape: 'unresolved', trend, laterHalf };
   }
-  if (codeTrend !== undefined && jitExplains(trend.slope, trend.low)) {
-    return { shape: 'warming', trend, laterHalf, code: codeTrend };
-  }
+  if (jitExplains(trend.slope, trend.low) && codeTrend !== undefined) return { shape: 'warming', trend, laterHalf, code: codeTrend };
   if (laterHalf.low > limits.rate) return { shape: 'growing', trend, laterHalf };
   if (options.early === true) return { shape: 'unresolved', trend, laterHalf };
   const firstHalf = fit(firstHalfOf(groups));
   const slowing = laterHalf.high < limits.rate || (firstHalf !== undefined && laterHalf.high < firstHalf.low);
   if (slowing) return { shape: 'settling', trend, laterHalf };
   return { shape: 'growing', trend, laterHalf };
+}
+
+/**
+ * At a look before the budget's last, one step passes only once the heap has stayed flat after it
+ * for a minute and for half its life so far: in a short window a staircase shows one step at a time.
+ */
+const EARLY_FLAT_AFTER_STEP_S = 60;
+
+function flatLongAfter(groups: readonly SlopeGroup[], step: Step): boolean {
+  const g = groups[step.group];
+  const first = g?.t[0] ?? 0;
+  const last = g?.t[g.t.length - 1] ?? 0;
+  const after = last - step.atS;
+  return after >= EARLY_FLAT_AFTER_STEP_S && after >= (last - first) / 2;
 }
 
 /** Whether a judged growth is a leak: growing, lows climbing, or grown past the total limit in any shape. */

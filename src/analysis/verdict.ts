@@ -494,11 +494,20 @@ export function analyzeWorkload(
     return {
       ...base,
       verdict: 'leak',
-      reason: `${name} heap grows ${rateText(pooled.heap.slopePerHour)} per worker (${ciText(pooled.heap.ci95, settings.confidence)}) pooled over its ${workers.length} workers, above the limit`,
+      reason: pooledLeakReason(name, pooled.heap, workers.length, settings.confidence),
       heap: pooled.heap,
     };
   }
   return { ...base, verdict: deciding.verdict, reason: deciding.reason, heap: pooled?.heap };
+}
+
+function pooledLeakReason(name: string, heap: HeapTrend, workers: number, confidence: number | undefined): string {
+  const pooled = `pooled over its ${workers} workers, above the limit`;
+  if (heap.shape === 'climbing' && heap.envelope !== undefined) {
+    return `${name} heap swings, and its lows climb ${rateText(heap.envelope.lowsSlopePerHour)} per worker ` +
+      `(${ciText(heap.envelope.lowsCi95, confidence)}, minima of ${heap.envelope.blockPoints}-sample blocks) ${pooled}: each cycle keeps a residue`;
+  }
+  return `${name} heap grows ${rateText(heap.slopePerHour)} per worker (${ciText(heap.ci95, confidence)}) ${pooled}`;
 }
 
 /** One heap trend over every worker's steady window: a common slope, each worker (and each life) with its own baseline. */

@@ -5,7 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { builtInWorkloads, parseParamSpec } from '../controller/workload-loader.js';
 import { Soak, type SoakInput } from '../controller/soak.js';
 import { errors } from '../errors.js';
-import { defaultFirstLookS, defaults, shortDefaults, type OptionNames } from '../options.js';
+import { defaultFirstLookS, defaultLookEveryS, defaults, shortDefaults, type OptionNames } from '../options.js';
 import { formatDuration } from '../units.js';
 import { integer, parseDurationFlag, parseRateFlag, parseSizeFlag, parseWarmupFlag } from './flags.js';
 import { renderMarkdown } from '../report/summary.js';
@@ -64,7 +64,10 @@ function runOptions(name: 'short' | 'run', yargs: Argv): Argv<RunArgs> {
         (decidesByDefault ? ` [default: ${formatDuration(shortDefaults.durationS)}]` : ' (instead of --duration)'),
     })
     .option('min-duration', { type: 'string', describe: `with --max-duration${decidesByDefault ? ' (the default here)' : ''}: the first look at the data [default: 1m, or the warm-up plus 30 samples]` })
-    .option('look-every', { type: 'string', describe: `with --max-duration${decidesByDefault ? ' (the default here)' : ''}: time between looks [default: ${shortDefaults.looks.everyS}s]` })
+    .option('look-every', {
+      type: 'string',
+      describe: `with --max-duration${decidesByDefault ? ' (the default here)' : ''}: time between looks [default: ${shortDefaults.looks.everyS}s, or a fifteenth of a longer budget]`,
+    })
     .option('interval', { type: 'string', describe: 'time between samples: 1s, 5m [default: 1s]' })
     .option('warmup', { type: 'string', describe: "start of the run not judged: 'auto' (found from the data, after at least a tenth of the run, at most 5m) or a duration [default: auto]" })
     .option('threads', { type: 'string', describe: `workers per workload pool [default: ${defaults.threads}]` })
@@ -159,7 +162,7 @@ function decideAsItGoes(name: 'short' | 'run', args: RunArgs, input: SoakInput):
   }
   const durationS = maxDuration === undefined ? shortDefaults.durationS : parseDurationFlag('--max-duration', maxDuration);
   input.durationS = durationS;
-  const everyS = args['look-every'] === undefined ? shortDefaults.looks.everyS : parseDurationFlag('--look-every', args['look-every'], '20s');
+  const everyS = args['look-every'] === undefined ? defaultLookEveryS(durationS) : parseDurationFlag('--look-every', args['look-every'], '20s');
   const firstS = args['min-duration'] === undefined
     ? defaultFirstLookS({ durationS, intervalS: input.intervalS ?? defaults.intervalS, warmup: input.warmup ?? defaults.warmup })
     : parseDurationFlag('--min-duration', args['min-duration'], '1m');

@@ -277,7 +277,7 @@ export function renderMarkdown(summary: Summary): string {
     '',
     '## Workers',
     '',
-    '| worker | verdict | heap slope | 95% CI | off-heap slope | handles/h | after teardown |',
+    '| worker | verdict | heap slope | CI | off-heap slope | handles/h | after teardown |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...summary.workloads.flatMap((w) =>
       w.workers.map((k) =>

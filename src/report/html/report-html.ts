@@ -1,7 +1,7 @@
 /**
  * report.html: one self-contained page (no network, no external file) for a release asset or a
  * mail: the verdict table, then per workload the post-GC heap of every worker with its fitted line,
- * 95 % band and the steady window shaded, beside compiled code, off-heap memory, operations per
+ * slope band (at the level of the look that decided) and the steady window shaded, beside compiled code, off-heap memory, operations per
  * second and active handles, with respawns, crashes and phase changes marked. Series are thinned
  * to about a point pair per pixel (downsample.ts), so a day of 1 s samples opens as fast as a
  * two-minute run.
@@ -140,7 +140,7 @@ function workloadSection(w: WorkloadSummary, i: number, series: readonly WorkerS
   });
   const charts = [
     chartOf('Judged heap (post-GC, less compiled code), whole run', 'bytes', (c) => c.heap, { fits, dots: true }),
-    ...(shade === undefined ? [] : [chartOf('Judged heap, steady window: fitted lines, 95% bands', 'bytes', (c) => c.heap, { fits, zoom: shade })]),
+    ...(shade === undefined ? [] : [chartOf(`Judged heap, steady window: fitted lines, ${formatConfidence(w.confidence)} bands`, 'bytes', (c) => c.heap, { fits, zoom: shade })]),
     chartOf('Compiled code and bytecode (JIT warm-up)', 'bytes', (c) => c.code),
     chartOf('Off-heap memory (external, Buffers)', 'bytes', (c) => c.external),
     chartOf('Operations per second', 'perSecond', (c) => counterRate(c.t, c.ops, c.segment), { fromZero: true }),
@@ -154,7 +154,8 @@ function workloadSection(w: WorkloadSummary, i: number, series: readonly WorkerS
     `<p class="reason">${escapeHtml(w.reason)}</p>` +
     '<p class="note">The judged heap is what the verdict reads: each worker\'s heap right after a forced full GC, less V8\'s compiled code ' +
     'and bytecode. Dashed: the fitted Theil–Sen line per worker life over its steady window (shaded); the bow tie around it spans the ' +
-    '95% interval of the slope; a dot marks the heap after teardown. Vertical lines: phase changes (grey), respawns (amber), crashes (red).</p>' +
+    `${formatConfidence(w.confidence)} interval of the slope (the level of the look that decided it); a dot marks the heap after teardown. ` +
+    'Vertical lines: phase changes and decisions (grey), respawns (amber), crashes (red).</p>' +
     (params === '' ? '' : `<p class="note">Parameters: <code>${escapeHtml(params)}</code></p>`) +
     `<div class="legend">${legend}<span class="hint">click a worker to hide or show its lines; hover a chart to read values</span></div>` +
     `<div class="charts">${charts.join('')}</div>${workerTable(w.workers, w.verdict !== 'pass')}</section>`;
@@ -219,6 +220,7 @@ function markersFor(events: readonly RecordedEvent[], workload: string): ChartMa
       const label = e.detail === 'steady' ? 'warm-up over (recorded)' : e.detail === 'cooldown' ? 'load stopped, teardown' : `phase ${e.detail}`;
       return { atS: e.elapsedS, kind: 'phase', label: `${formatDuration(Math.round(e.elapsedS))}: ${label}` };
     }
+    if (e.event === 'decided') return { atS: e.elapsedS, kind: 'phase', label: `${formatDuration(Math.round(e.elapsedS))}: decided ${e.detail}; its workers stop` };
     const kind = e.event === 'respawn' ? 'respawn' : e.event === 'crash' ? 'crash' : 'other';
     return { atS: e.elapsedS, kind, label: `${formatDuration(Math.round(e.elapsedS))}: ${e.worker} ${e.event}${e.detail === '' ? '' : `: ${e.detail}`}` };
   });
@@ -231,7 +233,7 @@ function workerTable(workers: readonly WorkerSummary[], open: boolean): string {
     num(k.external === null ? 'n/a' : rateText(k.external.slopePerHour)) + num(k.handles === null ? 'n/a' : `${k.handles.slopePerHour.toFixed(1)}/h`) +
     num(k.cleanup === null ? 'n/a' : `${k.cleanup.retainedBytes >= 0 ? '+' : ''}${formatBytes(k.cleanup.retainedBytes)} ${k.cleanup.ok ? 'ok' : 'RETAINED'}`) +
     `<td class="reason">${escapeHtml(k.reason)}</td></tr>`);
-  return `<details${open ? ' open' : ''}><summary>Workers</summary><div class="table-wrap"><table><thead>` + '<tr><th>worker</th><th>verdict</th><th>heap slope</th><th>95% CI</th>' +
+  return `<details${open ? ' open' : ''}><summary>Workers</summary><div class="table-wrap"><table><thead>` + '<tr><th>worker</th><th>verdict</th><th>heap slope</th><th>CI</th>' +
     '<th>bytes/op</th><th>steady from</th><th>off-heap slope</th><th>handles</th><th>after teardown</th><th>reason</th></tr></thead>' +
     `<tbody>${rows.join('')}</tbody></table></div></details>`;
 }
