@@ -412,8 +412,7 @@ function explainWorker(
           : `${worker} heap grew ${formatBytes(heap.growth)} over the steady window, above the ${formatBytes(settings.thresholds.maxGrowthBytes)} limit`;
       }
       if (heap.shape === 'climbing' && heap.envelope !== undefined) {
-        return `${worker} heap swings, and its lows climb ${rateText(heap.envelope.lowsSlopePerHour)} (${ciText(heap.envelope.lowsCi95, settings.confidence)}, ` +
-          `minima of ${heap.envelope.blockPoints}-sample blocks), above ${limitText}: each cycle keeps a residue`;
+        return `${worker} heap swings, and its lows climb ${lowsText(heap.envelope, '', settings.confidence)}, above ${limitText}: each cycle keeps a residue`;
       }
       if (heap.shape === 'step' && heap.step !== undefined) {
         return `${worker} heap stepped up ${formatBytes(heap.step.size)} at ${formatDuration(Math.round(heap.step.atS))}, above the ${formatBytes(limits.total)} growth limit`;
@@ -501,11 +500,15 @@ export function analyzeWorkload(
   return { ...base, verdict: deciding.verdict, reason: deciding.reason, heap: pooled?.heap };
 }
 
+/** `2.5 MB/h (99.7% CI ..., minima of 10-sample blocks)`: the slope of the lows, for a worker or per worker pooled. */
+function lowsText(envelope: NonNullable<MeasureTrend['envelope']>, unit: string, confidence: number | undefined): string {
+  return `${rateText(envelope.lowsSlopePerHour)}${unit} (${ciText(envelope.lowsCi95, confidence)}, minima of ${envelope.blockPoints}-sample blocks)`;
+}
+
 function pooledLeakReason(name: string, heap: HeapTrend, workers: number, confidence: number | undefined): string {
   const pooled = `pooled over its ${workers} workers, above the limit`;
   if (heap.shape === 'climbing' && heap.envelope !== undefined) {
-    return `${name} heap swings, and its lows climb ${rateText(heap.envelope.lowsSlopePerHour)} per worker ` +
-      `(${ciText(heap.envelope.lowsCi95, confidence)}, minima of ${heap.envelope.blockPoints}-sample blocks) ${pooled}: each cycle keeps a residue`;
+    return `${name} heap swings, and its lows climb ${lowsText(heap.envelope, ' per worker', confidence)} ${pooled}: each cycle keeps a residue`;
   }
   return `${name} heap grows ${rateText(heap.slopePerHour)} per worker (${ciText(heap.ci95, confidence)}) ${pooled}`;
 }
