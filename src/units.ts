@@ -62,8 +62,14 @@ export function threeDigits(value: number): string {
   return value >= 100 || Number.isInteger(value) ? value.toFixed(0) : value.toPrecision(3);
 }
 
-/** `95%`, `99.7%`, `99.99995%`: a confidence level with the digits that tell it from 100 %. */
+/**
+ * `95%`, `98.8%`, `99.7%`, `99.99995%`: a confidence level with the fewest digits that show its error
+ * (100 % less the level) to within a twentieth.
+ */
 export function formatConfidence(confidence: number): string {
-  const decimals = Math.max(0, Math.ceil(-Math.log10(1 - confidence)) - 2);
-  return `${(confidence * 100).toFixed(Math.min(decimals, 12))}%`;
+  const percent = confidence * 100;
+  const tolerance = (100 - percent) / 20;
+  let decimals = 0;
+  while (decimals < 12 && Math.abs(Number(percent.toFixed(decimals)) - percent) > tolerance) decimals++;
+  return `${percent.toFixed(decimals)}%`;
 }

@@ -45,6 +45,7 @@ function worker(name: string, verdict: Verdict, over: Partial<WorkerSummary> = {
     worker: name,
     verdict,
     reason: `${name} worker reason (${verdict})`,
+    confidence: 0.9875,
     slopeBytesPerHour: slope,
     ci95: slope === null ? null : [slope - 2000, slope + 3000],
     bytesPerOp: slope === null ? null : 12.5,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatBytes, formatDuration, parseDuration, parseRate, parseSize } from '../src/units.js';
+import { formatBytes, formatConfidence, formatDuration, parseDuration, parseRate, parseSize } from '../src/units.js';
 
 test('parseDuration reads seconds, minutes, hours, compounds and bare seconds', () => {
   assert.equal(parseDuration('90s'), 90);
@@ -41,4 +41,13 @@ test('formatters give short human figures', () => {
   assert.equal(formatDuration(90), '1m30s');
   assert.equal(formatDuration(86400), '24h');
   assert.equal(formatDuration(12.5), '12.5s');
+});
+
+test('formatConfidence shows the digits that give a level's error to within a twentieth', () => {
+  assert.equal(formatConfidence(0.95), '95%');
+  assert.equal(formatConfidence(0.975), '97.5%');
+  assert.equal(formatConfidence(0.9875), '98.8%');
+  assert.equal(formatConfidence(0.997), '99.7%');
+  assert.equal(formatConfidence(1 - 6.3e-4), '99.94%');
+  assert.equal(formatConfidence(1 - 5e-7), '99.99995%');
 });

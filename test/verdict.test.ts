@@ -10,6 +10,7 @@ import { WorkerSeries, type Phase } from '../src/analysis/series.js';
 import {
   analyzeWorker,
   analyzeWorkload,
+  familyLevels,
   worstVerdict,
   type AnalysisSettings,
   type Verdict,
@@ -288,6 +289,22 @@ test('a cache that fills in 40 s then stays flat is not a leak with a fixed warm
     assertFitted(a);
     assert.equal(a.steadyFromS, 0);
     assertVerdict(a, ['pass', 'inconclusive']);
+  }
+});
+
+test('a heap that wanders down and back up is not a leak because the auto warm-up cut starts at the low point', () => {
+  // 200 KB down over 30-150 s, back up over 150-300 s: the cut search picks the climb (4.8 MB/h),
+  // the window from the recorded warm-up has no trend; the choice of start must not make the leak.
+  const vee = (s: number): number => (s < 150 ? -(200 * KB * (s - 30)) / 120 : -200 * KB + (200 * KB * (s - 150)) / 150);
+  for (const seed of seeds(70, 5)) {
+    const a = analyze({ seconds: 300, seed, warmupS: 30, shape: vee });
+    assertFitted(a);
+    assert.ok(a.steadyFromS > 120, `the cut sits at the low point: ${describe(a)}`);
+    assertVerdict(a, 'inconclusive');
+    assert.ok(a.heap.unconfirmedSinceWarmup !== undefined, describe(a));
+    assert.match(a.reason, /since the recorded warm-up ended at 30s .* not clearly over the 1 MB\/h limit/);
+    const fixed = analyze({ seconds: 300, seed, warmupS: 30, shape: vee }, settings({ warmup: 150 }));
+    assertVerdict(fixed, 'leak');
   }
 });
 
@@ -768,6 +785,27 @@ test('a workload whose every operation fails, or that completes none, is an erro
   assert.equal(analyzeWorkload('w', [], settings(), new Set(), new Map()).verdict, 'error');
   const someFail = analyzeWorkload('w', [series({ seconds: 120, seed: 232, opsPerS: 100, errorsPerS: 50 })], settings(), new Set(), new Map());
   assert.equal(someFail.verdict, 'pass', someFail.reason);
+});
+
+test('a look\'s error is split half to the pooled fit and half over the workers; one worker takes all of it', () => {
+  assert.deepEqual(familyLevels(0.95, 1), { pooled: 0.95, worker: 0.95 });
+  const two = familyLevels(0.95, 2);
+  assertClose(two.pooled, 0.975, 1e-12, 'pooled, 2 workers');
+  assertClose(two.worker, 0.9875, 1e-12, 'each of 2 workers');
+  const eight = familyLevels(0.99, 8);
+  assertClose(eight.pooled, 0.995, 1e-12, 'pooled, 8 workers');
+  assertClose(eight.worker, 1 - 0.01 / 16, 1e-12, 'each of 8 workers');
+  // The union's error is the look's: half + workers × (half / workers).
+  assertClose((1 - eight.pooled) + 8 * (1 - eight.worker), 0.01, 1e-12, 'the union');
+});
+
+test('a workload\'s workers are judged at their share of the level, and their reasons say it', () => {
+  const leaking = [0, 1].map((i) => series({ seconds: 120, seed: 215 + i, worker: `w#${i}`, leakPerHour: 8 * MB }));
+  const result = analyzeWorkload('w', leaking, settings(), new Set(), new Map());
+  assert.equal(result.confidence, 0.975);
+  assert.equal(result.workerConfidence, 0.9875);
+  assert.equal(result.verdict, 'leak', result.reason);
+  assert.match(result.reason, /98\.8% CI/);
 });
 
 test('the worst verdict orders error over leak over inconclusive over pass', () => {

@@ -97,6 +97,11 @@ export interface HeapTrend extends MeasureTrend {
   readonly halvesGrowthBytes: number;
   /** Growth from the end of the recorded warm-up to the end of the run, before any auto warm-up cut. */
   readonly sinceWarmupGrowthBytes: number;
+  /**
+   * Set when the window the auto warm-up search chose showed a leak that the whole window from the end
+   * of the recorded warm-up did not: that window's trend. The verdict is then inconclusive.
+   */
+  readonly unconfirmedSinceWarmup?: { readonly fromS: number; readonly slopePerHour: number; readonly ci95: readonly [number, number] };
 }
 
 export interface Cleanup {
@@ -132,6 +137,9 @@ export interface WorkloadAnalysis {
   /** The pooled heap trend over all workers, when one could be fitted. */
   readonly heap: HeapTrend | undefined;
   readonly steadyFromS: number;
+  /** Two-sided confidence of the pooled fit's intervals, and of each worker's (familyLevels). */
+  readonly confidence: number;
+  readonly workerConfidence: number;
   readonly workers: readonly WorkerAnalysis[];
 }
 
@@ -288,6 +296,8 @@ interface HeapInput {
   readonly opsPerS: number;
   /** One worker's steady time: the limits are per worker, also for a pooled fit. */
   readonly spanS: number;
+  /** One worker's time since the end of the recorded warm-up. */
+  readonly recordedSpanS: number;
 }
 
 function judgeHeap(input: HeapInput, settings: AnalysisSettings): HeapJudgement | undefined {
@@ -297,13 +307,14 @@ function judgeHeap(input: HeapInput, settings: AnalysisSettings): HeapJudgement 
   const growth = judgeGrowth(groups, limits, { code: settings.profile === 'short' ? input.code : undefined, confidence: settings.confidence, early: settings.early });
   if (growth === undefined) return undefined;
   const base = measureTrend(growth, limits);
+  const unconfirmed = base.verdict === 'leak' && settings.warmup === 'auto' ? unconfirmedSinceWarmup(input, settings) : undefined;
   const halvesGrowthBytes = halvesGrowth(groups);
   const sinceWarmupGrowthBytes = sinceWarmupGrowth(input.recorded);
   // The seed's short test (second half against first half) and total growth, under the growth limit, whatever the shape.
   const grewTooMuch = Math.max(halvesGrowthBytes, sinceWarmupGrowthBytes) > settings.thresholds.maxGrowthBytes;
   const heap: HeapTrend = {
     ...base,
-    verdict: grewTooMuch ? 'leak' : base.verdict,
+    verdict: grewTooMuch ? 'leak' : unconfirmed !== undefined ? 'inconclusive' : base.verdict,
     bytesPerOp: opsPerS > 0 ? growth.trend.slope / opsPerS : 0,
     bytesPerOpCi95: opsPerS > 0 ? [growth.trend.low / opsPerS, growth.trend.high / opsPerS] : [0, 0],
     opsPerSecond: opsPerS,
@@ -312,8 +323,27 @@ function judgeHeap(input: HeapInput, settings: AnalysisSettings): HeapJudgement 
     steadySpanS: spanS,
     halvesGrowthBytes,
     sinceWarmupGrowthBytes,
+    ...(unconfirmed === undefined || grewTooMuch ? {} : { unconfirmedSinceWarmup: unconfirmed }),
   };
   return { heap, limits };
+}
+
+/**
+ * A start chosen from the data can pick a stretch of a wandering series that happens to trend, and
+ * at every look it is chosen again. Warm-up only ever makes the whole window steeper (a curve that
+ * rises, then flattens), so a leak in the chosen window is one only if the window from the end of
+ * the recorded warm-up shows it too: the choice of start can then remove a leak, never create one.
+ * Returns that window's trend when it does not confirm the leak.
+ */
+function unconfirmedSinceWarmup(input: HeapInput, settings: AnalysisSettings): HeapTrend['unconfirmedSinceWarmup'] {
+  const cut = input.recorded.some((g, i) => g.t.length !== (input.groups[i]?.t.length ?? 0));
+  if (!cut) return undefined;
+  const limits = limitsFor(settings.thresholds, input.recordedSpanS);
+  const whole = judgeGrowth(input.recorded, limits, { confidence: settings.confidence, early: settings.early });
+  if (whole !== undefined && isLeak(whole, limits)) return undefined;
+  const fromS = Math.min(...input.recorded.map((g) => g.t[0] ?? Infinity));
+  const trend = whole?.trend;
+  return { fromS, slopePerHour: (trend?.slope ?? 0) * 3600, ci95: trend === undefined ? [-Infinity, Infinity] : perHour(trend.low, trend.high) };
 }
 
 /** A worker's steady window and, when it holds enough samples, the heap input its fit (and the pooled fit) uses. */
@@ -366,12 +396,14 @@ export function analyzeWorker(series: WorkerSeries, settings: AnalysisSettings, 
 
 function heapInput(window: SteadyWindow, groups: readonly SlopeGroup[]): HeapInput {
   const recordedFrom = Math.min(window.from, Math.max(0, window.columns.phase.indexOf(PointPhase.Steady)));
+  const recorded = groupsOf({ ...window, from: recordedFrom }, window.columns.heap);
   return {
     groups,
     code: groupsOf(window, window.columns.code),
-    recorded: groupsOf({ ...window, from: recordedFrom }, window.columns.heap),
+    recorded,
     opsPerS: opsPerSecond(window),
     spanS: spanOf(groups),
+    recordedSpanS: spanOf(recorded),
   };
 }
 
@@ -446,6 +478,12 @@ function explainWorker(
   }
   const which = heap.verdict === 'inconclusive' ? heap : external.verdict === 'inconclusive' ? external : handles;
   const what = which === heap ? 'heap' : which === external ? 'off-heap memory' : 'active handles';
+  if (which === heap && heap.unconfirmedSinceWarmup !== undefined) {
+    const whole = heap.unconfirmedSinceWarmup;
+    return `${worker} heap grows ${slope} after the warm-up the data suggest, but since the recorded warm-up ended at ` +
+      `${formatDuration(Math.round(whole.fromS))} ${rateText(whole.slopePerHour)} (${ciText(whole.ci95, settings.confidence)}), not clearly over ${limitText}: ` +
+      'the later start may sit on a stretch that happens to trend; run longer';
+  }
   if (which.shape === 'warming' && which.codeSlopePerHour !== undefined) {
     return `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95, settings.confidence)}) while V8 was still compiling ` +
       `(compiled code and bytecode grew ${rateText(which.codeSlopePerHour)}): JIT warm-up, not judged as a leak; run longer to decide`;
@@ -474,12 +512,13 @@ export function analyzeWorkload(
   respawnsByWorker: ReadonlyMap<string, number>,
 ): WorkloadAnalysis {
   const prepared = workers.map((w) => prepareWorker(w, settings));
-  const analyses = workers.map((w, i) => analyzeWorker(w, settings, outOfMemoryWorkers.has(w.worker), prepared[i]));
+  const levels = familyLevels(settings.confidence ?? CONFIDENCE, workers.length);
+  const analyses = workers.map((w, i) => analyzeWorker(w, { ...settings, confidence: levels.worker }, outOfMemoryWorkers.has(w.worker), prepared[i]));
   const opsTotal = workers.reduce((sum, w) => sum + w.opsTotal, 0);
   const errorsTotal = workers.reduce((sum, w) => sum + w.errorsTotal, 0);
   const respawns = workers.reduce((sum, w) => sum + (respawnsByWorker.get(w.worker) ?? 0), 0);
   const steadyFromS = Math.max(0, ...analyses.map((a) => (a.state === 'fitted' ? a.steadyFromS : 0)));
-  const base = { name, opsTotal, errorsTotal, respawns, steadyFromS, workers: analyses };
+  const base = { name, opsTotal, errorsTotal, respawns, steadyFromS, confidence: levels.pooled, workerConfidence: levels.worker, workers: analyses };
   if (workers.length === 0) {
     return { ...base, verdict: 'error', reason: `no samples were recorded for ${name}`, heap: undefined };
   }
@@ -487,17 +526,28 @@ export function analyzeWorkload(
     const what = opsTotal === 0 ? 'no operation completed' : `every operation failed (${errorsTotal} errors)`;
     return { ...base, verdict: 'error', reason: `${name}: ${what}; the workload is not exercising its code, check it`, heap: undefined };
   }
-  const pooled = pooledHeap(prepared.flatMap((p) => (p.input === undefined ? [] : [p.input])), settings);
+  const pooled = pooledHeap(prepared.flatMap((p) => (p.input === undefined ? [] : [p.input])), { ...settings, confidence: levels.pooled });
   const deciding = decidingWorker(analyses);
   if (deciding.verdict !== 'leak' && pooled?.heap.verdict === 'leak') {
     return {
       ...base,
       verdict: 'leak',
-      reason: pooledLeakReason(name, pooled.heap, workers.length, settings.confidence),
+      reason: pooledLeakReason(name, pooled.heap, workers.length, levels.pooled),
       heap: pooled.heap,
     };
   }
   return { ...base, verdict: deciding.verdict, reason: deciding.reason, heap: pooled?.heap };
+}
+
+/**
+ * A workload is a leak when its pooled fit or any one of its workers is: the error of the look is
+ * split so that the union keeps it, half to the pooled fit and half over the workers (Bonferroni).
+ * One worker is its own pooled fit: no split.
+ */
+export function familyLevels(confidence: number, workers: number): { pooled: number; worker: number } {
+  if (workers <= 1) return { pooled: confidence, worker: confidence };
+  const error = 1 - confidence;
+  return { pooled: 1 - error / 2, worker: 1 - error / (2 * workers) };
 }
 
 /** `2.5 MB/h (99.7% CI ..., minima of 10-sample blocks)`: the slope of the lows, for a worker or per worker pooled. */
@@ -524,6 +574,7 @@ function pooledHeap(inputs: readonly HeapInput[], settings: AnalysisSettings): H
     recorded: inputs.flatMap((i) => i.recorded),
     opsPerS: mean((i) => i.opsPerS),
     spanS: mean((i) => i.spanS),
+    recordedSpanS: mean((i) => i.recordedSpanS),
   }, settings);
 }
 

@@ -68,7 +68,7 @@ function figures(w: WorkloadSummary, summary: Summary): string[] {
     ...(params === '' ? [] : [`params: ${params}`]),
     'workers:',
     ...w.workers.map((k) =>
-      `  ${k.worker}: ${verdictLabel[k.verdict]}, slope ${rateText(k.slopeBytesPerHour)} (${ciLabel(w.confidence)} ${intervalText(k.ci95)}), ` +
+      `  ${k.worker}: ${verdictLabel[k.verdict]}, slope ${rateText(k.slopeBytesPerHour)} (${ciLabel(k.confidence)} ${intervalText(k.ci95)}), ` +
         `bytes/op ${bytesText(k.bytesPerOp)}: ${k.reason}`),
     `reproduce: ${shellLine(summary.run.argv)}`,
   ];

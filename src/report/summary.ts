@@ -64,6 +64,8 @@ export const method = {
     "each look's intervals at confidence 1 - 2*alpha_k",
   sequentialAlphaPerSide: SEQUENTIAL_ALPHA,
   sequentialRoutes: 2,
+  workers: "a workload leaks if its pooled fit or any worker does: each level's error split half to the pooled fit, half over the workers (Bonferroni)",
+  warmupCut: 'a leak in the window after an auto warm-up cut must show in the window from the end of the recorded warm-up too',
 } as const;
 
 interface SequentialSummary {
@@ -132,7 +134,10 @@ interface WorkloadSummary {
   readonly decidedAtLook: number | null;
   /** Looks this workload was judged at (1 for a fixed-length run). */
   readonly looks: number;
-  /** Two-sided confidence of the intervals its figures come from (the deciding look's, or the last look's). */
+  /**
+   * Two-sided confidence of its pooled intervals (the heap figures here): the deciding look's level,
+   * or the last look's, with half its error (a workload of one worker: all of it).
+   */
   readonly confidence: number;
   readonly heap: HeapSummary;
   readonly workers: readonly WorkerSummary[];
@@ -142,6 +147,8 @@ interface WorkerSummary {
   readonly worker: string;
   readonly verdict: Verdict;
   readonly reason: string;
+  /** Two-sided confidence of this worker's intervals: the other half of the look's error, split over the workers. */
+  readonly confidence: number;
   readonly slopeBytesPerHour: number | null;
   readonly ci95: readonly [number, number] | null;
   readonly bytesPerOp: number | null;
@@ -167,11 +174,10 @@ export interface SummaryInput {
 
 export function buildSummary(input: SummaryInput): Summary {
   const sequential = input.sequential;
-  const lastLook = sequential?.looks[sequential.looks.length - 1];
-  const decisionOf = (name: string): { atS: number | null; look: number | null; looks: number; confidence: number } => {
+  const decisionOf = (name: string): { atS: number | null; look: number | null; looks: number } => {
     const decision = sequential?.decisions.get(name);
-    if (decision !== undefined) return { atS: decision.atS, look: decision.look, looks: decision.look, confidence: decision.confidence };
-    return { atS: null, look: null, looks: sequential?.looks.length ?? 1, confidence: lastLook?.confidence ?? CONFIDENCE };
+    if (decision !== undefined) return { atS: decision.atS, look: decision.look, looks: decision.look };
+    return { atS: null, look: null, looks: sequential?.looks.length ?? 1 };
   };
   return {
     schemaVersion: 1,
@@ -205,9 +211,9 @@ export function buildSummary(input: SummaryInput): Summary {
         decidedAtS: decision.atS,
         decidedAtLook: decision.look,
         looks: decision.looks,
-        confidence: decision.confidence,
+        confidence: w.confidence,
         heap: heapSummary(w.heap, w.steadyFromS),
-        workers: w.workers.map(workerSummary),
+        workers: w.workers.map((k) => workerSummary(k, w.workerConfidence)),
       };
     }),
     ...(input.analyzedAt === undefined ? {} : { analyzedAt: input.analyzedAt }),
@@ -241,12 +247,13 @@ function trendSummary(trend: MeasureTrend): TrendSummary {
   return { verdict: trend.verdict, shape: trend.shape, slopePerHour: trend.slopePerHour, ci95: trend.ci95, trendP: trend.trendP, growth: trend.growth };
 }
 
-function workerSummary(w: WorkerAnalysis): WorkerSummary {
+function workerSummary(w: WorkerAnalysis, confidence: number): WorkerSummary {
   const fitted = w.state === 'fitted' ? w : undefined;
   return {
     worker: w.worker,
     verdict: w.verdict,
     reason: w.reason,
+    confidence,
     slopeBytesPerHour: fitted?.heap.slopePerHour ?? null,
     ci95: fitted?.heap.ci95 ?? null,
     bytesPerOp: fitted?.heap.bytesPerOp ?? null,
