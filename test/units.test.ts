@@ -43,7 +43,7 @@ test('formatters give short human figures', () => {
   assert.equal(formatDuration(12.5), '12.5s');
 });
 
-test('formatConfidence shows the digits that give a level's error to within a twentieth', () => {
+test('formatConfidence shows the digits that give the error of a level to within a twentieth', () => {
   assert.equal(formatConfidence(0.95), '95%');
   assert.equal(formatConfidence(0.975), '97.5%');
   assert.equal(formatConfidence(0.9875), '98.8%');

@@ -799,13 +799,17 @@ test('a look\'s error is split half to the pooled fit and half over the workers;
   assertClose((1 - eight.pooled) + 8 * (1 - eight.worker), 0.01, 1e-12, 'the union');
 });
 
-test('a workload\'s workers are judged at their share of the level, and their reasons say it', () => {
+test('a workload\'s leaking workers are judged at their share of the level, and their reasons say it', () => {
   const leaking = [0, 1].map((i) => series({ seconds: 120, seed: 215 + i, worker: `w#${i}`, leakPerHour: 8 * MB }));
   const result = analyzeWorkload('w', leaking, settings(), new Set(), new Map());
   assert.equal(result.confidence, 0.975);
-  assert.equal(result.workerConfidence, 0.9875);
+  assert.deepEqual(result.workers.map((w) => [w.verdict, w.state === 'fitted' ? w.confidence : undefined]), [['leak', 0.9875], ['leak', 0.9875]]);
   assert.equal(result.verdict, 'leak', result.reason);
   assert.match(result.reason, /98\.8% CI/);
+  // A pass needs every worker: each is judged at the look's own level.
+  const clean = [0, 1].map((i) => series({ seconds: 120, seed: 217 + i, worker: `w#${i}` }));
+  const passed = analyzeWorkload('w', clean, settings(), new Set(), new Map());
+  assert.deepEqual(passed.workers.map((w) => [w.verdict, w.state === 'fitted' ? w.confidence : undefined]), [['pass', 0.95], ['pass', 0.95]]);
 });
 
 test('the worst verdict orders error over leak over inconclusive over pass', () => {

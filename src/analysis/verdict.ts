@@ -118,6 +118,8 @@ export type WorkerAnalysis =
     readonly worker: string;
     readonly verdict: Verdict;
     readonly reason: string;
+    /** Two-sided confidence of its intervals: the look's, or its share of it where it leaks (familyLevels). */
+    readonly confidence: number;
     readonly steadyFromS: number;
     readonly heap: HeapTrend;
     readonly external: MeasureTrend;
@@ -137,9 +139,8 @@ export interface WorkloadAnalysis {
   /** The pooled heap trend over all workers, when one could be fitted. */
   readonly heap: HeapTrend | undefined;
   readonly steadyFromS: number;
-  /** Two-sided confidence of the pooled fit's intervals, and of each worker's (familyLevels). */
+  /** Two-sided confidence of the pooled fit's intervals (familyLevels). */
   readonly confidence: number;
-  readonly workerConfidence: number;
   readonly workers: readonly WorkerAnalysis[];
 }
 
@@ -340,7 +341,10 @@ function unconfirmedSinceWarmup(input: HeapInput, settings: AnalysisSettings): H
   if (!cut) return undefined;
   const limits = limitsFor(settings.thresholds, input.recordedSpanS);
   const whole = judgeGrowth(input.recorded, limits, { confidence: settings.confidence, early: settings.early });
-  if (whole !== undefined && isLeak(whole, limits)) return undefined;
+  // Significant growth over the limit confirms whatever its shape: warm-up left in the whole window
+  // makes its start steeper, so it may read as settling.
+  const grows = whole !== undefined && whole.trend.low > limits.rate && whole.trend.p < 1 - (settings.confidence ?? CONFIDENCE);
+  if (whole !== undefined && (grows || isLeak(whole, limits))) return undefined;
   const fromS = Math.min(...input.recorded.map((g) => g.t[0] ?? Infinity));
   const trend = whole?.trend;
   return { fromS, slopePerHour: (trend?.slope ?? 0) * 3600, ci95: trend === undefined ? [-Infinity, Infinity] : perHour(trend.low, trend.high) };
@@ -391,7 +395,7 @@ export function analyzeWorker(series: WorkerSeries, settings: AnalysisSettings, 
   const cleanup = cleanupOf(series, heapGroups);
   const verdict = worstVerdict([heap.verdict, external.verdict, handles.verdict, cleanup?.ok === false ? 'leak' : 'pass']);
   const reason = explainWorker(worker, verdict, { judged, external, handles, cleanup, settings });
-  return { state: 'fitted', worker, verdict, reason, steadyFromS: window.fromS, heap, external, handles, cleanup };
+  return { state: 'fitted', worker, verdict, reason, confidence: settings.confidence ?? CONFIDENCE, steadyFromS: window.fromS, heap, external, handles, cleanup };
 }
 
 function heapInput(window: SteadyWindow, groups: readonly SlopeGroup[]): HeapInput {
@@ -512,13 +516,20 @@ export function analyzeWorkload(
   respawnsByWorker: ReadonlyMap<string, number>,
 ): WorkloadAnalysis {
   const prepared = workers.map((w) => prepareWorker(w, settings));
-  const levels = familyLevels(settings.confidence ?? CONFIDENCE, workers.length);
-  const analyses = workers.map((w, i) => analyzeWorker(w, { ...settings, confidence: levels.worker }, outOfMemoryWorkers.has(w.worker), prepared[i]));
+  const confidence = settings.confidence ?? CONFIDENCE;
+  const levels = familyLevels(confidence, workers.length);
+  const analyses = workers.map((w, i): WorkerAnalysis => {
+    const oom = outOfMemoryWorkers.has(w.worker);
+    // A pass needs every worker to pass (an intersection: the look's level holds); a leak in any one is a union.
+    const atLook = analyzeWorker(w, settings, oom, prepared[i]);
+    if (atLook.state !== 'fitted' || atLook.verdict !== 'leak' || levels.worker === confidence) return atLook;
+    return analyzeWorker(w, { ...settings, confidence: levels.worker }, oom, prepared[i]);
+  });
   const opsTotal = workers.reduce((sum, w) => sum + w.opsTotal, 0);
   const errorsTotal = workers.reduce((sum, w) => sum + w.errorsTotal, 0);
   const respawns = workers.reduce((sum, w) => sum + (respawnsByWorker.get(w.worker) ?? 0), 0);
   const steadyFromS = Math.max(0, ...analyses.map((a) => (a.state === 'fitted' ? a.steadyFromS : 0)));
-  const base = { name, opsTotal, errorsTotal, respawns, steadyFromS, confidence: levels.pooled, workerConfidence: levels.worker, workers: analyses };
+  const base = { name, opsTotal, errorsTotal, respawns, steadyFromS, confidence: levels.pooled, workers: analyses };
   if (workers.length === 0) {
     return { ...base, verdict: 'error', reason: `no samples were recorded for ${name}`, heap: undefined };
   }
@@ -542,7 +553,8 @@ export function analyzeWorkload(
 /**
  * A workload is a leak when its pooled fit or any one of its workers is: the error of the look is
  * split so that the union keeps it, half to the pooled fit and half over the workers (Bonferroni).
- * One worker is its own pooled fit: no split.
+ * A pass needs every worker to pass, so a worker is judged at the look's level and only a leak is
+ * checked again at the worker's share. One worker is its own pooled fit: no split.
  */
 export function familyLevels(confidence: number, workers: number): { pooled: number; worker: number } {
   if (workers <= 1) return { pooled: confidence, worker: confidence };

@@ -147,7 +147,7 @@ interface WorkerSummary {
   readonly worker: string;
   readonly verdict: Verdict;
   readonly reason: string;
-  /** Two-sided confidence of this worker's intervals: the other half of the look's error, split over the workers. */
+  /** Two-sided confidence of this worker's intervals: the look's level, or where it leaks its share of the look's error. */
   readonly confidence: number;
   readonly slopeBytesPerHour: number | null;
   readonly ci95: readonly [number, number] | null;
@@ -213,7 +213,7 @@ export function buildSummary(input: SummaryInput): Summary {
         looks: decision.looks,
         confidence: w.confidence,
         heap: heapSummary(w.heap, w.steadyFromS),
-        workers: w.workers.map((k) => workerSummary(k, w.workerConfidence)),
+        workers: w.workers.map((k) => workerSummary(k, w.confidence)),
       };
     }),
     ...(input.analyzedAt === undefined ? {} : { analyzedAt: input.analyzedAt }),
@@ -247,13 +247,13 @@ function trendSummary(trend: MeasureTrend): TrendSummary {
   return { verdict: trend.verdict, shape: trend.shape, slopePerHour: trend.slopePerHour, ci95: trend.ci95, trendP: trend.trendP, growth: trend.growth };
 }
 
-function workerSummary(w: WorkerAnalysis, confidence: number): WorkerSummary {
+function workerSummary(w: WorkerAnalysis, workloadConfidence: number): WorkerSummary {
   const fitted = w.state === 'fitted' ? w : undefined;
   return {
     worker: w.worker,
     verdict: w.verdict,
     reason: w.reason,
-    confidence,
+    confidence: fitted?.confidence ?? workloadConfidence,
     slopeBytesPerHour: fitted?.heap.slopePerHour ?? null,
     ci95: fitted?.heap.ci95 ?? null,
     bytesPerOp: fitted?.heap.bytesPerOp ?? null,

@@ -134,15 +134,13 @@ function workloadSection(w: WorkloadSummary, i: number, series: readonly WorkerS
       }),
     });
   };
-  // Older summaries have no per-worker level: their workers' intervals were at the workload's.
-  const workerConfidence = w.workers[0]?.confidence ?? w.confidence;
   const fits = series.flatMap((s) => {
     const k = w.workers.find((x) => x.worker === s.worker);
     return k === undefined ? [] : fitsFor(s.columns, k, index.get(s.worker) ?? 0);
   });
   const charts = [
     chartOf('Judged heap (post-GC, less compiled code), whole run', 'bytes', (c) => c.heap, { fits, dots: true }),
-    ...(shade === undefined ? [] : [chartOf(`Judged heap, steady window: fitted lines, ${formatConfidence(workerConfidence)} bands`, 'bytes', (c) => c.heap, { fits, zoom: shade })]),
+    ...(shade === undefined ? [] : [chartOf('Judged heap, steady window: fitted lines and interval bands', 'bytes', (c) => c.heap, { fits, zoom: shade })]),
     chartOf('Compiled code and bytecode (JIT warm-up)', 'bytes', (c) => c.code),
     chartOf('Off-heap memory (external, Buffers)', 'bytes', (c) => c.external),
     chartOf('Operations per second', 'perSecond', (c) => counterRate(c.t, c.ops, c.segment), { fromZero: true }),
@@ -156,7 +154,8 @@ function workloadSection(w: WorkloadSummary, i: number, series: readonly WorkerS
     `<p class="reason">${escapeHtml(w.reason)}</p>` +
     '<p class="note">The judged heap is what the verdict reads: each worker\'s heap right after a forced full GC, less V8\'s compiled code ' +
     'and bytecode. Dashed: the fitted Theil–Sen line per worker life over its steady window (shaded); the bow tie around it spans the ' +
-    `${formatConfidence(workerConfidence)} interval of the slope (the level of the look that decided it, its error shared by the pooled fit and the workers); a dot marks the heap after teardown. ` +
+    'worker\'s interval of the slope at the level its reason gives (the level of the look that decided it; a leaking worker\'s at its share of that error, ' +
+    `the pooled fit's at ${formatConfidence(w.confidence)}); a dot marks the heap after teardown. ` +
     'Vertical lines: phase changes and decisions (grey), respawns (amber), crashes (red).</p>' +
     (params === '' ? '' : `<p class="note">Parameters: <code>${escapeHtml(params)}</code></p>`) +
     `<div class="legend">${legend}<span class="hint">click a worker to hide or show its lines; hover a chart to read values</span></div>` +
