@@ -56,30 +56,30 @@ async function usageError(args: string[], message: RegExp): Promise<void> {
   assert.match(result.stderr.trimEnd(), message);
 }
 
-test('analyze of a path that does not exist', () => usageError(['analyze', join(tempDir(), 'nothing')], /^soak: soak analyze: no run at '.*nothing'; give a run directory or its samples\.csv$/));
+test('analyze of a path that does not exist', () => usageError(['analyze', join(tempDir(), 'nothing')], /^soak analyze: no run at '.*nothing'; give a run directory or its samples\.csv$/));
 
-test('analyze of a directory without samples.csv', () => usageError(['analyze', tempDir()], /^soak: soak analyze: '.*' holds no samples\.csv/));
+test('analyze of a directory without samples.csv', () => usageError(['analyze', tempDir()], /^soak analyze: '.*' holds no samples\.csv/));
 
 test('analyze of a CSV that does not follow the contract names the missing columns', async () => {
   const path = join(tempDir(), 'other.csv');
   writeFileSync(path, 'time,worker,heap\n2026-01-01T00:00:00.000Z,a,1\n');
-  await usageError(['analyze', path], /^soak: soak analyze: '.*other\.csv' lacks the column\(s\) elapsed_s, segment, phase, workload, ops_total, heap_used_bytes; it must follow/);
+  await usageError(['analyze', path], /^soak analyze: '.*other\.csv' lacks the column\(s\) elapsed_s, segment, phase, workload, ops_total, heap_used_bytes; it must follow/);
 });
 
 test('analyze into an --out that already holds a summary refuses and overwrites nothing', async () => {
   const out = tempDir();
   writeFileSync(join(out, 'summary.json'), '{"mine":true}\n');
-  await usageError(['analyze', leakRun, '--out', out], /^soak: --out: '.*' already holds a summary; choose another directory or remove it$/);
+  await usageError(['analyze', leakRun, '--out', out], /^soak analyze: --out: '.*' already holds a summary; choose another directory or remove it$/);
   assert.equal(readFileSync(join(out, 'summary.json'), 'utf8'), '{"mine":true}\n');
 });
 
-test('analyze with a malformed threshold', () => usageError(['analyze', leakRun, '--max-slope', 'fast'], /^soak: --max-slope must be a rate such as 1MB\/h or 2KB\/s \(got 'fast'\)$/));
+test('analyze with a malformed threshold', () => usageError(['analyze', leakRun, '--max-slope', 'fast'], /^soak analyze: --max-slope must be a rate such as 1MB\/h or 2KB\/s \(got 'fast'\)$/));
 
 test('analyze of a run directory whose summary.json is not a soak summary', async () => {
   const dir = tempDir();
   copyFileSync(join(leakRun, 'samples.csv'), join(dir, 'samples.csv'));
   writeFileSync(join(dir, 'summary.json'), 'not json');
-  await usageError(['analyze', dir], /^soak: soak analyze: cannot read '.*summary\.json' \(.*\); move it away to analyse the samples on their own$/);
+  await usageError(['analyze', dir], /^soak analyze: cannot read '.*summary\.json' \(.*\); move it away to analyse the samples on their own$/);
   assert.equal(readFileSync(join(dir, 'summary.json'), 'utf8'), 'not json');
 });
 

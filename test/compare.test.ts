@@ -382,7 +382,7 @@ describe('soak compare, end to end on synthetic summaries', () => {
     const before = readFileSync(join(out, 'compare.json'), 'utf8');
     const again = await runCli(['compare', a, b, '--out', out]);
     assert.equal(again.code, 2, explain(again));
-    assert.equal(again.stderr, `soak: --out: '${out}' already holds a comparison (compare.json); choose another directory or remove it\n`);
+    assert.equal(again.stderr, `soak compare: --out: '${out}' already holds a comparison (compare.json); choose another directory or remove it\n`);
     assert.equal(readFileSync(join(out, 'compare.json'), 'utf8'), before, 'not overwritten');
   });
 
@@ -397,11 +397,11 @@ describe('soak compare, end to end on synthetic summaries', () => {
     const v2 = writeRun(join(root, 'v2'), [flat('cache')]);
     writeFileSync(join(v2, 'summary.json'), readFileSync(join(v2, 'summary.json'), 'utf8').replace('"schemaVersion": 1', '"schemaVersion": 2'));
     const cases: [string[], RegExp][] = [
-      [[join(root, 'nope'), good], /^soak: soak compare: no baseline run at '.*nope'; give a run directory or its summary\.json\n$/],
-      [[good, join(root, 'nope')], /^soak: soak compare: no candidate run at '.*nope'/],
-      [[good, empty], /^soak: soak compare: the candidate '.*empty' holds no summary\.json; give a run directory written by soak/],
-      [[notJson, good], /^soak: soak compare: cannot read the baseline summary '.*not-json\/summary\.json' \(.*JSON.*\); give a summary\.json written by soak/],
-      [[good, v2], /^soak: soak compare: cannot read the candidate summary '.*v2\/summary\.json' \(schemaVersion is 2, this soak reads version 1\)/],
+      [[join(root, 'nope'), good], /^soak compare: no baseline run at '.*nope'; give a run directory or its summary\.json\n$/],
+      [[good, join(root, 'nope')], /^soak compare: no candidate run at '.*nope'/],
+      [[good, empty], /^soak compare: the candidate '.*empty' holds no summary\.json; give a run directory written by soak/],
+      [[notJson, good], /^soak compare: cannot read the baseline summary '.*not-json\/summary\.json' \(.*JSON.*\); give a summary\.json written by soak/],
+      [[good, v2], /^soak compare: cannot read the candidate summary '.*v2\/summary\.json' \(schemaVersion is 2, this soak reads version 1\)/],
     ];
     for (const [args, expected] of cases) {
       const result = await runCli(['compare', ...args]);

@@ -1,13 +1,18 @@
-/** `soak list`: the built-in workloads with their parameters and defaults. */
+/** `soak list`: workloads (the built-in ones, or those given) with their parameters and defaults. */
 import type { CommandModule } from 'yargs';
-import { builtInWorkloads, loadWorkload } from '../controller/workload-loader.js';
+import { loadWorkload } from '../controller/workload-loader.js';
+import { workloadList } from './run.js';
 
-export const listCommand: CommandModule<object, { json?: boolean | undefined }> = {
+export const listCommand: CommandModule<object, { json?: boolean | undefined; workload?: string[] | undefined }> = {
   command: 'list',
-  describe: 'built-in workloads with their parameters and defaults',
-  builder: (yargs) => yargs.option('json', { type: 'boolean', describe: 'print as JSON' }),
+  describe: 'workloads with their parameters and defaults (the built-in ones, or the plugins given with --workload)',
+  builder: (yargs) => yargs
+    .option('json', { type: 'boolean', describe: 'print as JSON' })
+    .option('workload', { type: 'string', array: true, describe: 'workload names or plugin module paths, comma-separated or repeated [default: all built-in]' }),
   handler: async (args) => {
-    const workloads = await Promise.all(builtInWorkloads.map((name) => loadWorkload(name)));
+    // One at a time: a plugin's errors name the first that is wrong, as `soak run` does.
+    const workloads = [];
+    for (const spec of workloadList(args.workload)) workloads.push(await loadWorkload(spec));
     if (args.json === true) {
       const json = workloads.map((w) => ({ name: w.name, description: w.description, params: w.defaults, paramDocs: w.paramDocs, paramChoices: w.paramChoices }));
       process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);

@@ -10,7 +10,24 @@ import { listCommand } from './list.js';
 import { runCommands } from './run.js';
 
 const args = hideBin(process.argv);
-const commands = [...runCommands.map((c) => c.command), 'analyze', 'compare', 'calibrate', listCommand.command];
+/** Each command's usage, as yargs declares it: `compare <baseline> <candidate>`. */
+const usages: string[] = [...runCommands, analyzeCommand, compareCommand, calibrateCommand, listCommand]
+  .map((c) => String(Array.isArray(c.command) ? c.command[0] : c.command));
+const commands = usages.map((u) => u.split(' ')[0] ?? u);
+const first = args[0];
+const command = first !== undefined && commands.includes(first) ? first : undefined;
+/** Errors read `soak compare: ...`: the command the user typed, once. */
+const prefix = command === undefined ? 'soak' : `soak ${command}`;
+
+/** yargs says "Not enough non-option arguments: got 1, need at least 2"; name what is missing instead. */
+function missingPositionals(message: string): string | undefined {
+  const got = /^Not enough non-option arguments: got (\d+)/.exec(message);
+  const usage = usages.find((u) => u.split(' ')[0] === command);
+  if (got === null || usage === undefined) return undefined;
+  const positionals = usage.split(' ').slice(1);
+  const missing = positionals.slice(Number(got[1]));
+  return `missing ${missing.join(' ')}; usage: soak ${usage}`;
+}
 
 const cli = yargs(args)
   .scriptName('soak')
@@ -27,22 +44,25 @@ const cli = yargs(args)
   .epilog('Sizes are 1024-based: 1KB = 1024 bytes. Exit codes: 0 pass, 1 leak (compare: a regression), 2 bad input, 3 run failed, 4 inconclusive with --strict.')
   .fail((message, error) => {
     // One line, no stack: bad input is the user's to fix, not a crash.
-    throw error instanceof UsageError ? error : new UsageError(message ?? error?.message ?? 'invalid command line');
+    if (error instanceof UsageError) throw error;
+    const text = message ?? error?.message ?? 'invalid command line';
+    throw new UsageError(missingPositionals(text) ?? text);
   });
 
+const withPrefix = (message: string): string => (message.startsWith(`${prefix}:`) ? message : `${prefix}: ${message}`);
+
 try {
-  const first = args[0];
   if (first !== undefined && !first.startsWith('-') && !commands.includes(first)) {
     throw new UsageError(`unknown command '${first}'; commands are ${commands.join(', ')} (soak --help describes them)`);
   }
   await cli.parseAsync();
 } catch (err) {
   if (err instanceof UsageError) {
-    process.stderr.write(`soak: ${err.message}\n`);
+    process.stderr.write(`${withPrefix(err.message)}\n`);
     process.exitCode = ExitCode.usage;
   } else {
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`soak: ${message}\n`);
+    process.stderr.write(`${withPrefix(message)}\n`);
     if (process.env['SOAK_DEBUG'] && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = ExitCode.runFailed;
   }

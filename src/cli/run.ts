@@ -109,7 +109,7 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
       if (!quiet) printResult(result);
       if (args.json === true) process.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
       if (result.summary.error !== undefined && result.summary.verdict === 'error') {
-        process.stderr.write(`soak: ${result.summary.error}\n`);
+        process.stderr.write(`soak ${name}: ${result.summary.error}\n`);
       }
       process.exitCode = result.exitCode;
     },
