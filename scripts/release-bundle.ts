@@ -69,18 +69,19 @@ interface RunFacts {
 }
 
 function parseOptions(argv: readonly string[]): Options | 'help' {
-  let parsed;
+  const parse = () => parseArgs({
+    args: [...argv],
+    options: {
+      out: { type: 'string' },
+      'no-snapshots': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        out: { type: 'string' },
-        'no-snapshots': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parse();
   } catch (error) {
     const code = (error as { code?: string }).code;
     const message = error instanceof Error ? error.message : String(error);

@@ -91,7 +91,7 @@ test('S by inversion counting equals the brute-force sum on random inputs with t
     const counts = new PairwiseSlopes(groups).signCounts();
     const s = counts.reduce((sum, c) => sum + c.positive - c.negative, 0);
     assert.equal(s, expected, `trial ${trial}`);
-    counts.forEach((c) => assert.equal(c.positive + c.negative + c.zero, c.pairs));
+    for (const c of counts) assert.equal(c.positive + c.negative + c.zero, c.pairs);
   }
 });
 

@@ -17,6 +17,9 @@ import { seededRandom } from '../src/random.js';
 import { closeBrowser, openFile } from '../scripts/chromium.js';
 import { explain, fixture, readSummary, runCli, tempDir } from './helpers/cli.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: the page's DOM inside page.evaluate; this project compiles without the DOM types
+type Dom = any;
+
 after(closeBrowser);
 
 test('downsampling keeps every peak and dip, at most two points per bucket, in time order', () => {
@@ -95,8 +98,8 @@ test('a real run\'s report.html renders in Chromium: charts, fitted lines, marke
     assert.deepEqual(requests, [], 'self-contained: nothing fetched');
     assert.equal(await page.getAttribute('html', 'data-ready'), 'true', 'the page script ran');
     const page$ = await page.evaluate(() => {
-      const doc = (globalThis as unknown as { document: any; __xss?: unknown }).document;
-      const charts = [...doc.querySelectorAll('svg.chart')] as any[];
+      const doc = (globalThis as unknown as { document: Dom; __xss?: unknown }).document;
+      const charts = [...doc.querySelectorAll('svg.chart')] as Dom[];
       return {
         xss: (globalThis as unknown as { __xss?: unknown }).__xss,
         images: doc.querySelectorAll('img').length,
@@ -104,7 +107,7 @@ test('a real run\'s report.html renders in Chromium: charts, fitted lines, marke
         verdictRows: doc.querySelectorAll('table.verdicts tbody tr').length,
         charts: charts.map((svg) => ({
           title: svg.getAttribute('aria-label') as string,
-          lines: [...svg.querySelectorAll('polyline.series')].map((l: any) => ({ points: l.points.numberOfItems, width: l.getBBox().width })),
+          lines: [...svg.querySelectorAll('polyline.series')].map((l: Dom) => ({ points: l.points.numberOfItems, width: l.getBBox().width })),
           fits: svg.querySelectorAll('line.fit').length,
           bands: svg.querySelectorAll('polygon.band').length,
           crashes: svg.querySelectorAll('line.marker.crash').length,
@@ -123,7 +126,8 @@ test('a real run\'s report.html renders in Chromium: charts, fitted lines, marke
       assert.ok(Math.max(...chart.lines.map((l) => l.width)) > 100, `${chart.title}: lines span the plot`);
     }
     const heap = page$.charts[1];
-    assert.ok(heap !== undefined && heap.title.startsWith('Judged heap'));
+    assert.ok(heap !== undefined, 'a heap chart');
+    assert.ok(heap.title.startsWith('Judged heap'), heap.title);
     // Three lives: worker 0, worker 1 before and after its respawn; each with its line and band.
     assert.equal(heap.fits, 3, 'a fitted line per worker life');
     assert.equal(heap.bands, 3, 'a 95% band per worker life');
@@ -142,7 +146,7 @@ test('a real run\'s report.html renders in Chromium: charts, fitted lines, marke
 
     await page.locator('button.legend-item[data-series="1"]').click();
     assert.equal(await page.getAttribute('button.legend-item[data-series="1"]', 'aria-pressed'), 'false');
-    const hidden = await page.locator('section.workload svg [data-series="1"]').evaluateAll((els) => els.map((e) => (e as any).style.display));
+    const hidden = await page.locator('section.workload svg [data-series="1"]').evaluateAll((els) => els.map((e) => (e as Dom).style.display));
     assert.ok(hidden.length > 0 && hidden.every((d) => d === 'none'), 'legend click hides the worker\'s lines');
     await page.locator('button.legend-item[data-series="1"]').click();
     const screenshot = join(out, 'report.png');

@@ -92,7 +92,7 @@ test('grouped theilSen matches a numpy brute force over within-group pairs (Hirs
     assertClose(r.low, e.low, 1e-12, `${c.name}: low`);
     assertClose(r.high, e.high, 1e-12, `${c.name}: high`);
     assert.equal(r.intercepts.length, c.groups.length);
-    r.intercepts.forEach((v, i) => assertClose(v, e.intercepts[i]!, 1e-12, `${c.name}: intercept ${i}`));
+    for (const [i, v] of r.intercepts.entries()) assertClose(v, e.intercepts[i]!, 1e-12, `${c.name}: intercept ${i}`);
   }
 });
 
@@ -183,7 +183,7 @@ test('selection through the sampling rounds agrees with brute force (1e6-pair in
       const n = all.length;
       const ranks = [0, 1, n >> 1, (n >> 1) - 1, Math.floor(n * 0.3), Math.floor(n * 0.97), n - 1, Math.floor(random() * n)];
       const got = new PairwiseSlopes(data).select(ranks);
-      ranks.forEach((k, i) => assert.equal(got[i], all[k], `${name}, ${data.length} group(s), rank ${k}`));
+      for (const [i, k] of ranks.entries()) assert.equal(got[i], all[k], `${name}, ${data.length} group(s), rank ${k}`);
     }
   }
 });

@@ -707,7 +707,7 @@ test('a heap back at its baseline after teardown is a clean cleanup', () => {
   const a = analyze({ seconds: 120, seed: 201, cooldownHeap: 8 * MB + 2 * KB });
   assertFitted(a);
   assertVerdict(a, 'pass');
-  assert.ok(a.cleanup !== undefined && a.cleanup.ok, describe(a));
+  assert.ok(a.cleanup?.ok, describe(a));
   assertClose(a.cleanup.retainedBytes, 2 * KB, 5 * KB, 'retained');
   const none = analyze({ seconds: 120, seed: 201 });
   assert.ok(none.state === 'fitted' && none.cleanup === undefined, 'no cooldown row, no cleanup check');
@@ -716,7 +716,7 @@ test('a heap back at its baseline after teardown is a clean cleanup', () => {
 test('cleanup of a respawned worker is judged against the baseline of its last life', () => {
   const a = analyze({ seconds: 300, seed: 205, respawnAtS: 180, respawnBase: 30 * MB, cooldownHeap: 31 * MB }, settings({ warmup: 0 }));
   assertFitted(a);
-  assert.ok(a.cleanup !== undefined && a.cleanup.ok, describe(a));
+  assert.ok(a.cleanup?.ok, describe(a));
   assertClose(a.cleanup.baselineBytes, 30 * MB, 5 * KB, 'baseline of the last life');
 });
 

@@ -55,7 +55,7 @@ class Column<T extends TypedArray> {
 const float64 = (n: number): Float64Array => new Float64Array(n);
 
 /** The recorded phase of a point: warm-up as the controller marked it, or steady. */
-export const enum PointPhase {
+export enum PointPhase {
   Warmup = 0,
   Steady = 1,
 }

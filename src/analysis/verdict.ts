@@ -500,7 +500,7 @@ function explainWorker(
   // interval clears the limit in ~97 % of runs, so that is the window advised.
   const limitPerHour = which === handles ? (HANDLE_GROWTH_LIMIT / Math.max(heap.steadySpanS, 1)) * 3600 : limits.rate * 3600;
   const distance = Math.abs(which.slopePerHour - limitPerHour);
-  const needS = distance > 0 ? heap.steadySpanS * Math.pow((2 * which.minDetectableSlopePerHour) / distance, 2 / 3) : Infinity;
+  const needS = distance > 0 ? heap.steadySpanS * ((2 * which.minDetectableSlopePerHour) / distance) ** (2 / 3) : Infinity;
   const advice = Number.isFinite(needS) && needS > heap.steadySpanS
     ? `a steady window of about ${formatDuration(Math.ceil(needS))} would decide`
     : 'a longer run would decide';

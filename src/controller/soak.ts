@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Decision } from '../analysis/decide.js';
 import type { LookPlan } from '../analysis/sequential.js';
 import { worstVerdict, type AnalysisSettings, type Verdict } from '../analysis/verdict.js';
-import { ExitCode, RunFailedError, errors, exitCodeFor } from '../errors.js';
+import { type ExitCode, RunFailedError, errors, exitCodeFor } from '../errors.js';
 import { defaultMaxGrowthBytes, defaults, profileFor, validateOptions, warmupSeconds, type OptionNames, type SoakOptions } from '../options.js';
 import { analyzeRecordedRun, type RunAnalysis } from '../report/analyze-run.js';
 import { RunFiles, round } from '../report/run-files.js';

@@ -56,7 +56,7 @@ export function buildCalibration(summary: Summary, cpus: number): Calibration {
         steadyFromS: w.heap.steadyFromS,
         durationForThresholdS: mds === null || spans === null || mds <= 0
           ? null
-          : Math.ceil(w.heap.steadyFromS + spans * Math.pow(mds / limit, 2 / 3)),
+          : Math.ceil(w.heap.steadyFromS + spans * (mds / limit) ** (2 / 3)),
       };
     }),
   };
