@@ -82,13 +82,32 @@ const cells: readonly Cell[] = [
   { name: 'clean-threads-1', args: ['--threads', '1'], expect: () => 'pass' },
   {
     name: 'switches',
-    args: ['--param', 'webhook.leak=dedup', '--param', 'cache.leak=side-index', '--param', 'circuit-breaker.leak=listener', '--param', 'refresh-manager.leak=interval'],
+    args: [
+      '--param',
+      'webhook.leak=dedup',
+      '--param',
+      'cache.leak=side-index',
+      '--param',
+      'circuit-breaker.leak=listener',
+      '--param',
+      'refresh-manager.leak=interval',
+    ],
     expect: () => 'leak',
   },
   {
     name: 'switches',
-    args: ['--workload', 'webhook,circuit-breaker,refresh-manager', '--param', 'webhook.transport=http', '--param', 'webhook.leak=listener',
-      '--param', 'circuit-breaker.leak=timer', '--param', 'refresh-manager.leak=handle'],
+    args: [
+      '--workload',
+      'webhook,circuit-breaker,refresh-manager',
+      '--param',
+      'webhook.transport=http',
+      '--param',
+      'webhook.leak=listener',
+      '--param',
+      'circuit-breaker.leak=timer',
+      '--param',
+      'refresh-manager.leak=handle',
+    ],
     expect: () => 'leak',
   },
   { name: 'inject-2MB', args: ['--inject-leak', '582B/s'], expect: () => 'leak' },
@@ -96,8 +115,14 @@ const cells: readonly Cell[] = [
   { name: 'shapes', args: ['--workload', ['sawtooth', 'lru-churn', 'one-step', 'validators'].map(shape).join(',')], expect: () => 'pass' },
   {
     name: 'shapes',
-    args: ['--workload', ['staircase', 'slow-leak', 'sawtooth', 'validators'].map(shape).join(','),
-      '--param', 'sawtooth.leak=dead-letter', '--param', 'validators.leak=compile-per-call'],
+    args: [
+      '--workload',
+      ['staircase', 'slow-leak', 'sawtooth', 'validators'].map(shape).join(','),
+      '--param',
+      'sawtooth.leak=dead-letter',
+      '--param',
+      'validators.leak=compile-per-call',
+    ],
     expect: () => 'leak',
   },
   // Healthy code still warming up when the budget ends, the cores shared with a busy process: never a leak.
@@ -155,8 +180,10 @@ async function decisionGrid(): Promise<RunResult[]> {
         results.push(result);
         if (values.results !== undefined) appendFileSync(values.results, `${JSON.stringify(result)}\n`);
       }
-      process.stderr.write(`bench:detect: repeat ${repeat}/${repeats}, ${cell.name} done (${formatDuration(Math.round((Date.now() - start) / 1000))}): ` +
-        `${summary.workloads.map((w) => `${w.name} ${w.verdict}${w.decidedAtS === null ? '' : ` at ${w.decidedAtS}s`}`).join(', ')}\n`);
+      process.stderr.write(
+        `bench:detect: repeat ${repeat}/${repeats}, ${cell.name} done (${formatDuration(Math.round((Date.now() - start) / 1000))}): ` +
+          `${summary.workloads.map((w) => `${w.name} ${w.verdict}${w.decidedAtS === null ? '' : ` at ${w.decidedAtS}s`}`).join(', ')}\n`,
+      );
     }
   }
   return results;
@@ -179,8 +206,10 @@ function printGrid(results: readonly RunResult[]): void {
     const count = (v: string): string => pct(list.filter((r) => r.verdict === v).length, list.length);
     // Undecided runs took the whole budget: they count at their end in the median, so it is not flattered.
     const times = list.map((r) => r.decidedAtS ?? r.elapsedS).sort((a, b) => a - b);
-    console.log(`| ${first.cell} | ${first.workload} | ${first.expect} | ${list.length} | ${count('leak')} | ${count('pass')} | ${count('inconclusive')} | ` +
-      `${formatDuration(times[(times.length - 1) >> 1] ?? 0)} | ${formatDuration(times[times.length - 1] ?? 0)} |`);
+    console.log(
+      `| ${first.cell} | ${first.workload} | ${first.expect} | ${list.length} | ${count('leak')} | ${count('pass')} | ${count('inconclusive')} | ` +
+        `${formatDuration(times[(times.length - 1) >> 1] ?? 0)} | ${formatDuration(times[times.length - 1] ?? 0)} |`,
+    );
   }
 }
 
@@ -190,7 +219,10 @@ async function mdsByDuration(): Promise<void> {
   for (const d of durations) {
     const summary = await soak(['run', '--duration', d, '--out', outDir(`mds-${d}`)]);
     for (const w of summary.workloads) {
-      const mds = w.workers.map((k) => k.heap?.minDetectableSlopeBytesPerHour ?? Number.NaN).filter(Number.isFinite).sort((a, b) => a - b);
+      const mds = w.workers
+        .map((k) => k.heap?.minDetectableSlopeBytesPerHour ?? Number.NaN)
+        .filter(Number.isFinite)
+        .sort((a, b) => a - b);
       const median = mds[mds.length >> 1];
       rows.set(w.name, [...(rows.get(w.name) ?? []), `±${median === undefined ? 'n/a' : formatRatePerHour(median)} (${w.verdict})`]);
     }
@@ -212,10 +244,18 @@ async function analysisSpeed(): Promise<void> {
   const analyzeStart = process.hrtime.bigint();
   const peakKb = await new Promise<number>((resolve, reject) => {
     // /usr/bin/time is not everywhere; the child reports its own peak RSS (maxRSS) when it exits.
-    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       const { reanalyze } = await import(${JSON.stringify(join(import.meta.dirname, '..', 'src', 'report', 'reanalyze.js'))});
       await reanalyze({ run: ${JSON.stringify(dir)} });
-      process.stdout.write(String(process.resourceUsage().maxRSS));`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      process.stdout.write(String(process.resourceUsage().maxRSS));`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
@@ -226,8 +266,10 @@ async function analysisSpeed(): Promise<void> {
   const found = summary.workloads.flatMap((w) => w.workers.filter((k) => k.verdict === 'leak').map((k) => k.worker));
   console.log('\n## Analysis speed\n');
   console.log(`samples.csv: ${lines - 1} rows, ${formatBytes(day.sampleBytes)} (24 h at 1 s, 10 workers + controller)`);
-  console.log(`plain line-by-line read: ${lineS.toFixed(2)} s; soak analyze (process start to summary written): ${analyzeS.toFixed(2)} s; ` +
-    `ratio ${(analyzeS / lineS).toFixed(1)}x; analyze peak RSS ${formatBytes(peakKb * 1024)}`);
+  console.log(
+    `plain line-by-line read: ${lineS.toFixed(2)} s; soak analyze (process start to summary written): ${analyzeS.toFixed(2)} s; ` +
+      `ratio ${(analyzeS / lineS).toFixed(1)}x; analyze peak RSS ${formatBytes(peakKb * 1024)}`,
+  );
   console.log(`leaking worker planted: ${day.leakingWorker}; found leaking: ${found.join(', ') || 'none'}`);
 }
 
@@ -237,7 +279,12 @@ function pct(n: number, of: number): string {
 
 console.log(`# bench:detect on ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${new Date().toISOString()}`);
 if (values.from !== undefined) {
-  printGrid(readFileSync(values.from, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as RunResult));
+  printGrid(
+    readFileSync(values.from, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as RunResult),
+  );
 } else {
   if (!skip.has('speed')) await analysisSpeed();
   if (!skip.has('grid')) printGrid(await decisionGrid());

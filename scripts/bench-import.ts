@@ -16,7 +16,11 @@ const rounds = Number(values.rounds);
 // The gc extension is process-wide; it must be on before the first worker starts.
 setFlagsFromString('--expose-gc');
 
-interface Cost { heapBytes: number; codeBytes: number; ms: number }
+interface Cost {
+  heapBytes: number;
+  codeBytes: number;
+  ms: number;
+}
 
 /** The worker measures itself: heap after a full GC before and after importing `specifier`. */
 const probe = `
@@ -69,6 +73,5 @@ for (const s of specifiers) {
   console.log(`| ${name} | ${formatBytes(of(s, 'heapBytes'))} | ${formatBytes(of(s, 'codeBytes'))} | ${of(s, 'ms').toFixed(1)} ms |`);
 }
 /** Above the floor, 'soak' against 'soak/workload'. */
-const ratio = (key: keyof Cost): string =>
-  ((of('soak', key) - of(EMPTY, key)) / Math.max(1, of('soak/workload', key) - of(EMPTY, key))).toFixed(0);
+const ratio = (key: keyof Cost): string => ((of('soak', key) - of(EMPTY, key)) / Math.max(1, of('soak/workload', key) - of(EMPTY, key))).toFixed(0);
 console.log(`\nabove the floor, 'soak' / 'soak/workload': heap ${ratio('heapBytes')}x, code ${ratio('codeBytes')}x, time ${ratio('ms')}x`);

@@ -38,8 +38,11 @@ async function prepare(label: string, durationS: number, root: string): Promise<
   const dir = join(root, label);
   const run = writeDayRun(dir, { durationS, warmupS: Math.min(600, durationS / 10) });
   const { summary } = await reanalyze({ run: dir });
-  const analysis = await analyzeRecordedRun(join(dir, 'samples.csv'), join(dir, 'events.csv'),
-    { thresholds: summary.thresholds, warmup: summary.run.warmup, profile: summary.profile });
+  const analysis = await analyzeRecordedRun(join(dir, 'samples.csv'), join(dir, 'events.csv'), {
+    thresholds: summary.thresholds,
+    warmup: summary.run.warmup,
+    profile: summary.profile,
+  });
   const start = performance.now();
   renderReportHtml({ summary, recorded: analysis.recorded, lastElapsedS: analysis.lastElapsedS });
   return { label, dir, rows: run.sampleRows, renderMs: performance.now() - start, openMs: [] };
@@ -49,10 +52,13 @@ async function prepare(label: string, durationS: number, root: string): Promise<
 async function openOnce(subject: Subject): Promise<number> {
   const { page, errors, close } = await openFile(join(subject.dir, 'report.html'));
   try {
-    const ms = await page.evaluate(() => new Promise<number>((resolve) => {
-      const frame = (globalThis as unknown as { requestAnimationFrame(cb: () => void): void }).requestAnimationFrame;
-      frame(() => frame(() => resolve(performance.now())));
-    }));
+    const ms = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const frame = (globalThis as unknown as { requestAnimationFrame(cb: () => void): void }).requestAnimationFrame;
+          frame(() => frame(() => resolve(performance.now())));
+        }),
+    );
     if (errors.length > 0) throw new Error(`${subject.label}: ${errors.join('; ')}`);
     return ms;
   } finally {
@@ -70,18 +76,22 @@ try {
     for (const subject of r % 2 === 0 ? [short, day] : [day, short]) subject.openMs.push(await openOnce(subject));
   }
   const size = (s: Subject): number => statSync(join(s.dir, 'report.html')).size;
-  const rows = [short, day].map((s) => `| ${s.label} | ${s.rows} | ${(size(s) / 1024).toFixed(0)} KB | ${s.renderMs.toFixed(0)} ms | ${median(s.openMs).toFixed(0)} ms |`);
-  process.stdout.write([
-    `report.html, 10 workers at 1 s samples, Chromium ${rounds} alternating rounds (median):`,
-    '',
-    '| run | sample rows | report.html | render in Node | open in Chromium |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows,
-    '',
-    `24h / 2m: samples ${(day.rows / short.rows).toFixed(0)}x, file ${(size(day) / size(short)).toFixed(2)}x, ` +
-      `open ${(median(day.openMs) / median(short.openMs)).toFixed(2)}x`,
-    '',
-  ].join('\n'));
+  const rows = [short, day].map(
+    (s) => `| ${s.label} | ${s.rows} | ${(size(s) / 1024).toFixed(0)} KB | ${s.renderMs.toFixed(0)} ms | ${median(s.openMs).toFixed(0)} ms |`,
+  );
+  process.stdout.write(
+    [
+      `report.html, 10 workers at 1 s samples, Chromium ${rounds} alternating rounds (median):`,
+      '',
+      '| run | sample rows | report.html | render in Node | open in Chromium |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+      `24h / 2m: samples ${(day.rows / short.rows).toFixed(0)}x, file ${(size(day) / size(short)).toFixed(2)}x, ` +
+        `open ${(median(day.openMs) / median(short.openMs)).toFixed(2)}x`,
+      '',
+    ].join('\n'),
+  );
 } finally {
   await closeBrowser();
   if (values.keep) process.stderr.write(`runs kept in ${root}\n`);

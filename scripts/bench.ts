@@ -39,12 +39,21 @@ async function measure(name: string, mode: Mode): Promise<Phase> {
   const tick = new Int32Array(new SharedArrayBuffer(4));
   let measuring = false;
   let gcMs = 0;
-  const pool = new WorkloadPool(workload, { concurrency: defaults.concurrency, seed: 1, injectLeakBytesPerS: 0, tick: tick.buffer as SharedArrayBuffer },
-    1, defaults.sliceMs, {
-      onSample: (s) => { if (measuring) gcMs += s.sample.gcMs; },
+  const pool = new WorkloadPool(
+    workload,
+    { concurrency: defaults.concurrency, seed: 1, injectLeakBytesPerS: 0, tick: tick.buffer as SharedArrayBuffer },
+    1,
+    defaults.sliceMs,
+    {
+      onSample: (s) => {
+        if (measuring) gcMs += s.sample.gcMs;
+      },
       onEvent: () => {},
-      onFailure: (err) => { throw err; },
-    });
+      onFailure: (err) => {
+        throw err;
+      },
+    },
+  );
   pool.start();
   const ticker = mode === 'sampled' ? setInterval(() => Atomics.add(tick, 0, 1), 1000) : undefined;
   await sleep(warmupS * 1000);
@@ -63,8 +72,10 @@ async function measure(name: string, mode: Mode): Promise<Phase> {
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const percent = (x: number): string => `${(x * 100).toFixed(2)} %`;
 
-console.log(`soak bench: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${phaseS}s phases after ${warmupS}s warm-up, ` +
-  `${rounds} rounds, 1 worker, concurrency ${defaults.concurrency}, sample every 1s`);
+console.log(
+  `soak bench: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${phaseS}s phases after ${warmupS}s warm-up, ` +
+    `${rounds} rounds, 1 worker, concurrency ${defaults.concurrency}, sample every 1s`,
+);
 console.log('throughput ratio = sampled / unsampled ops/s (mean of rounds; range of the per-round ratios: the noise);');
 console.log('sampling share = time the worker spent taking its samples (forced GC + code statistics), measured directly');
 console.log('');
@@ -81,6 +92,8 @@ for (const name of values.workload.split(',')) {
   const unsampled = mean(results.unsampled.map((p) => p.opsPerS));
   const roundRatios = results.sampled.map((p, i) => p.opsPerS / (results.unsampled[i]?.opsPerS ?? Number.NaN));
   const samplingShare = mean(results.sampled.map((p) => p.samplingShare));
-  console.log(`| ${name} | ${sampled.toFixed(0)} | ${unsampled.toFixed(0)} | ${(sampled / unsampled).toFixed(3)} | ` +
-    `${Math.min(...roundRatios).toFixed(3)}–${Math.max(...roundRatios).toFixed(3)} | ${percent(samplingShare)} |`);
+  console.log(
+    `| ${name} | ${sampled.toFixed(0)} | ${unsampled.toFixed(0)} | ${(sampled / unsampled).toFixed(3)} | ` +
+      `${Math.min(...roundRatios).toFixed(3)}–${Math.max(...roundRatios).toFixed(3)} | ${percent(samplingShare)} |`,
+  );
 }

@@ -106,19 +106,24 @@ export function writeDayRun(dir: string, options: DayRunOptions = {}): DayRun {
     events.push([iso(elapsedS), round(elapsedS, 3), slot?.profile.name ?? '', slot?.name ?? 'controller', slot?.threadId ?? 0, kind, detail]);
   };
 
-  const slots: Slot[] = profiles.flatMap((profile, p) => Array.from({ length: 5 }, (_, i): Slot => ({
-    name: `${profile.name}#${i}`,
-    profile,
-    baseHeap: (8 + 5 * random()) * MB,
-    wanderBytes: (0.5 + 1.5 * random()) * MB,
-    wanderPhase: 2 * Math.PI * random(),
-    leakBytesPerS: `${profile.name}#${i}` === LEAKING_WORKER ? leakBytesPerS : 0,
-    segment: 0,
-    threadId: p * 5 + i + 1,
-    segmentStartS: 0,
-    ops: 0,
-    errors: 0,
-  })));
+  const slots: Slot[] = profiles.flatMap((profile, p) =>
+    Array.from(
+      { length: 5 },
+      (_, i): Slot => ({
+        name: `${profile.name}#${i}`,
+        profile,
+        baseHeap: (8 + 5 * random()) * MB,
+        wanderBytes: (0.5 + 1.5 * random()) * MB,
+        wanderPhase: 2 * Math.PI * random(),
+        leakBytesPerS: `${profile.name}#${i}` === LEAKING_WORKER ? leakBytesPerS : 0,
+        segment: 0,
+        threadId: p * 5 + i + 1,
+        segmentStartS: 0,
+        ops: 0,
+        errors: 0,
+      }),
+    ),
+  );
   event(0.021, undefined, 'phase', warmupS > 0 ? 'warmup' : 'steady');
   for (const slot of slots) event(0.4 + 0.1 * random(), slot, 'start', 'segment 0');
 
@@ -149,19 +154,34 @@ export function writeDayRun(dir: string, options: DayRunOptions = {}): DayRun {
     if (random() < p.errorsPerS * secondsSinceLast) slot.errors++;
     const age = elapsedS - slot.segmentStartS;
     // A fresh worker's heap fills up over its first minutes as caches, pools and JIT code warm up.
-    const warm = Math.min(1, 0.55 + 0.45 * age / 300);
+    const warm = Math.min(1, 0.55 + (0.45 * age) / 300);
     const wander = slot.wanderBytes * Math.sin(slot.wanderPhase + elapsedS / 9000);
     const leaked = slot.leakBytesPerS * Math.max(0, elapsedS - warmupS);
     // Compiled code and bytecode (src/sampling/meter.ts): ~2.1 MB at start-up, ~2.5 MB once the JIT is done.
     const codeBytes = Math.round(2_100_000 + Math.min(1, age / 600) * 400_000 + 30_000 * random());
     const heapUsed = Math.round(slot.baseHeap * warm + wander + leaked + 200_000 * gauss() + codeBytes);
     return {
-      time: iso(elapsedS), elapsed_s: round(elapsedS, 3), segment: slot.segment, phase, workload: p.name, worker: slot.name,
-      thread_id: slot.threadId, ops_total: slot.ops, errors_total: slot.errors, heap_used_bytes: heapUsed,
-      heap_total_bytes: Math.ceil((heapUsed * 1.6) / (256 * 1024)) * 256 * 1024, external_bytes: p.external,
-      array_buffers_bytes: p.arrayBuffers, active_handles: 2 + Math.floor(2 * random()), elu: round(0.9 + 0.09 * random(), 4),
-      latency_p50_us: Math.round(between(p.p50Us)), latency_p99_us: Math.round(between(p.p99Us)), rss_bytes: rssBytes,
-      cpu_percent: cpuPercent, gc_ms: round(20 + 70 * random(), 2), code_bytes: codeBytes,
+      time: iso(elapsedS),
+      elapsed_s: round(elapsedS, 3),
+      segment: slot.segment,
+      phase,
+      workload: p.name,
+      worker: slot.name,
+      thread_id: slot.threadId,
+      ops_total: slot.ops,
+      errors_total: slot.errors,
+      heap_used_bytes: heapUsed,
+      heap_total_bytes: Math.ceil((heapUsed * 1.6) / (256 * 1024)) * 256 * 1024,
+      external_bytes: p.external,
+      array_buffers_bytes: p.arrayBuffers,
+      active_handles: 2 + Math.floor(2 * random()),
+      elu: round(0.9 + 0.09 * random(), 4),
+      latency_p50_us: Math.round(between(p.p50Us)),
+      latency_p99_us: Math.round(between(p.p99Us)),
+      rss_bytes: rssBytes,
+      cpu_percent: cpuPercent,
+      gc_ms: round(20 + 70 * random(), 2),
+      code_bytes: codeBytes,
     };
   };
 
@@ -173,11 +193,27 @@ export function writeDayRun(dir: string, options: DayRunOptions = {}): DayRun {
     cpuPercent = round(150 + 30 * gauss(), 1);
     const controllerHeap = Math.round(7.3 * MB + 100_000 * gauss());
     push({
-      time: iso(tick + 0.004), elapsed_s: round(tick + 0.004, 3), segment: 0, phase, workload: '', worker: 'controller',
-      thread_id: 0, ops_total: undefined, errors_total: undefined, heap_used_bytes: controllerHeap, heap_total_bytes: 17_539_072,
-      external_bytes: 2_525_057, array_buffers_bytes: 149_987, active_handles: 6, elu: round(0.1 + 0.1 * random(), 4),
-      latency_p50_us: undefined, latency_p99_us: undefined, rss_bytes: rssBytes, cpu_percent: cpuPercent,
-      gc_ms: round(40 + 30 * random(), 2), code_bytes: Math.round(3_070_000 + 20_000 * random()),
+      time: iso(tick + 0.004),
+      elapsed_s: round(tick + 0.004, 3),
+      segment: 0,
+      phase,
+      workload: '',
+      worker: 'controller',
+      thread_id: 0,
+      ops_total: undefined,
+      errors_total: undefined,
+      heap_used_bytes: controllerHeap,
+      heap_total_bytes: 17_539_072,
+      external_bytes: 2_525_057,
+      array_buffers_bytes: 149_987,
+      active_handles: 6,
+      elu: round(0.1 + 0.1 * random(), 4),
+      latency_p50_us: undefined,
+      latency_p99_us: undefined,
+      rss_bytes: rssBytes,
+      cpu_percent: cpuPercent,
+      gc_ms: round(40 + 30 * random(), 2),
+      code_bytes: Math.round(3_070_000 + 20_000 * random()),
     });
     for (const slot of slots) {
       if (slot === respawned && downTicks.has(tick)) continue;
@@ -233,6 +269,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(p
     ...(values.seed !== undefined && { seed: Number(values.seed) }),
     ...(values.hours !== undefined && { durationS: Math.round(Number(values.hours) * 3600) }),
   });
-  console.log(`${run.samplesPath}: ${run.sampleRows} rows, ${(run.sampleBytes / MB).toFixed(1)} MB in ` +
-    `${((performance.now() - started) / 1000).toFixed(1)} s; ${run.eventsPath}`);
+  console.log(
+    `${run.samplesPath}: ${run.sampleRows} rows, ${(run.sampleBytes / MB).toFixed(1)} MB in ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s; ${run.eventsPath}`,
+  );
 }

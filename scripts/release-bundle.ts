@@ -37,8 +37,7 @@ const GITHUB_ASSET_LIMIT = 2 * 1024 ** 3;
  * when run as `npm run release:bundle` (only then: a node process started by another npm script
  * inherits INIT_CWD too).
  */
-const userCwd =
-  process.env['npm_lifecycle_event'] === 'release:bundle' && process.env['INIT_CWD'] ? process.env['INIT_CWD'] : process.cwd();
+const userCwd = process.env['npm_lifecycle_event'] === 'release:bundle' && process.env['INIT_CWD'] ? process.env['INIT_CWD'] : process.cwd();
 
 /** Refusal: one line on stderr, exit 2, nothing written. */
 class Refusal extends Error {}
@@ -69,16 +68,17 @@ interface RunFacts {
 }
 
 function parseOptions(argv: readonly string[]): Options | 'help' {
-  const parse = () => parseArgs({
-    args: [...argv],
-    options: {
-      out: { type: 'string' },
-      'no-snapshots': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
+  const parse = () =>
+    parseArgs({
+      args: [...argv],
+      options: {
+        out: { type: 'string' },
+        'no-snapshots': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse();
@@ -275,9 +275,7 @@ async function bundle(options: Options): Promise<void> {
     pack.add('.');
     // SHA256SUMS first, so a reader streaming the archive has it before the files. Its time is
     // the newest file's, so the same run directory always gives the same archive.
-    const sumsEntry = new ReadEntry(
-      new Header({ path: SUMS, type: 'File', size: sumsBuffer.length, mode: 0o644, mtime: new Date(newest || Date.now()) }),
-    );
+    const sumsEntry = new ReadEntry(new Header({ path: SUMS, type: 'File', size: sumsBuffer.length, mode: 0o644, mtime: new Date(newest || Date.now()) }));
     sumsEntry.end(sumsBuffer);
     pack.add(sumsEntry);
     for (const dir of listing.dirs) pack.add(dir);
@@ -322,9 +320,7 @@ function report(input: ReportInput): void {
   const lines: string[] = [];
   const unpacked = files.reduce((total, file) => total + file.stat.size, input.sumsSize);
   const shownOut = shownPath(outPath);
-  lines.push(
-    `bundled ${options.runDir} into ${shownOut}: ${files.length + 1} files, ${formatBytes(archiveSize)} (${formatBytes(unpacked)} unpacked)`,
-  );
+  lines.push(`bundled ${options.runDir} into ${shownOut}: ${files.length + 1} files, ${formatBytes(archiveSize)} (${formatBytes(unpacked)} unpacked)`);
   const perWorkload = facts.workloads.map((w) => `${w.name} ${w.verdict}`).join(', ');
   const completeness = facts.complete === false ? ', run stopped early (complete: false)' : '';
   lines.push(`  verdict: ${facts.verdict}${completeness}${perWorkload === '' ? '' : ` (${perWorkload})`}`);

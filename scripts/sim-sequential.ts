@@ -46,7 +46,8 @@ interface CellResult {
 
 function input(noise: Noise, multiple: number, seed: number): LookInput {
   const workers = ['w#0', 'w#1'].map((worker) =>
-    syntheticWorker({ noise, slopeBytesPerHour: multiple * LIMIT, seconds: plan.maxS, warmupS: autoWarmupS(plan.maxS), seed, worker }));
+    syntheticWorker({ noise, slopeBytesPerHour: multiple * LIMIT, seconds: plan.maxS, warmupS: autoWarmupS(plan.maxS), seed, worker }),
+  );
   return { byWorkload: new Map([['w', workers]]), outOfMemory: new Map(), respawns: new Map() };
 }
 
@@ -71,8 +72,11 @@ function median(values: readonly number[]): number {
 
 const pct = (n: number): string => `${((100 * n) / runs).toFixed(1)} %`;
 
-console.log(`# bench:sequential: ${runs} runs per cell, 2 workers, looks at ${lookLevels(plan).map((l) => l.atS).join(', ')} s; ` +
-  `alpha ${SEQUENTIAL_ALPHA} per side and route (${2 * SEQUENTIAL_ALPHA} over both routes); warm-up ${values.warmup}\n`);
+console.log(
+  `# bench:sequential: ${runs} runs per cell, 2 workers, looks at ${lookLevels(plan)
+    .map((l) => l.atS)
+    .join(', ')} s; ` + `alpha ${SEQUENTIAL_ALPHA} per side and route (${2 * SEQUENTIAL_ALPHA} over both routes); warm-up ${values.warmup}\n`,
+);
 console.log('| noise | true slope | rule | leak | pass | inconclusive | median decided at |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const noise of values.noises.split(',') as Noise[]) {
@@ -85,8 +89,10 @@ for (const noise of values.noises.split(',') as Noise[]) {
         if (verdict === 'leak' || verdict === 'pass' || verdict === 'inconclusive') cell[verdict]++;
         if (verdict !== 'inconclusive') cell.decideTimes.push(atS);
       }
-      console.log(`| ${noise} | ${multiple} x limit | ${naive ? 'naive 95 % at every look' : 'spending'} | ${pct(cell.leak)} | ${pct(cell.pass)} | ` +
-        `${pct(cell.inconclusive)} | ${cell.decideTimes.length === 0 ? 'n/a' : `${median(cell.decideTimes)} s`} |`);
+      console.log(
+        `| ${noise} | ${multiple} x limit | ${naive ? 'naive 95 % at every look' : 'spending'} | ${pct(cell.leak)} | ${pct(cell.pass)} | ` +
+          `${pct(cell.inconclusive)} | ${cell.decideTimes.length === 0 ? 'n/a' : `${median(cell.decideTimes)} s`} |`,
+      );
     }
   }
 }

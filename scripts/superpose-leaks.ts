@@ -85,6 +85,8 @@ console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const [key, t] of tally) {
   const [rate, name] = key.split('\u0000');
   const times = [...t.times].sort((a, b) => a - b);
-  console.log(`| ${rate === '0 B/h' ? 'none (clean)' : rate} | ${name} | ${t.runs} | ${pct(t.leak, t.runs)} | ${pct(t.pass, t.runs)} | ` +
-    `${pct(t.inconclusive, t.runs)} | ${formatDuration(times[(times.length - 1) >> 1] ?? 0)} |`);
+  console.log(
+    `| ${rate === '0 B/h' ? 'none (clean)' : rate} | ${name} | ${t.runs} | ${pct(t.leak, t.runs)} | ${pct(t.pass, t.runs)} | ` +
+      `${pct(t.inconclusive, t.runs)} | ${formatDuration(times[(times.length - 1) >> 1] ?? 0)} |`,
+  );
 }

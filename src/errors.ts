@@ -34,8 +34,7 @@ export const errors = {
   },
   unknownWorkload(name: string, known: readonly string[]): UsageError {
     return new UsageError(
-      `--workload: unknown workload '${name}'; built-in workloads are ${known.join(', ')}, ` +
-        `or give a path to a module such as ./my-workload.mjs`,
+      `--workload: unknown workload '${name}'; built-in workloads are ${known.join(', ')}, ` + `or give a path to a module such as ./my-workload.mjs`,
     );
   },
   pluginMissing(path: string): UsageError {
@@ -45,9 +44,7 @@ export const errors = {
     return new UsageError(`--workload: '${path}' ${problem}`);
   },
   unknownParam(spec: string, workloads: readonly { name: string; params: readonly string[] }[]): UsageError {
-    const known = workloads
-      .map((w) => `${w.name}: ${w.params.length > 0 ? w.params.join(', ') : '(no parameters)'}`)
-      .join('; ');
+    const known = workloads.map((w) => `${w.name}: ${w.params.length > 0 ? w.params.join(', ') : '(no parameters)'}`).join('; ');
     return new UsageError(`--param ${spec}: no such parameter (known parameters: ${known})`);
   },
   paramValue(spec: string, problem: string): UsageError {

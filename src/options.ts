@@ -172,7 +172,11 @@ function validateLooks(options: SoakOptions, looks: Looks, names: OptionNames): 
   const earliest = warmupSeconds(options) + MIN_SAMPLES_BEFORE_FIRST_LOOK * options.intervalS;
   const budgetName = names.looks === undefined ? 'options.durationS' : '--max-duration';
   if (options.durationS < 2 * earliest) {
-    throw errors.option(budgetName, `at least twice the warm-up plus ${MIN_SAMPLES_BEFORE_FIRST_LOOK} samples (${2 * earliest}s here) to leave room for looks`, options.durationS);
+    throw errors.option(
+      budgetName,
+      `at least twice the warm-up plus ${MIN_SAMPLES_BEFORE_FIRST_LOOK} samples (${2 * earliest}s here) to leave room for looks`,
+      options.durationS,
+    );
   }
   if (!Number.isFinite(looks.firstS) || looks.firstS < earliest) {
     throw errors.option(firstName, `at least the warm-up plus ${MIN_SAMPLES_BEFORE_FIRST_LOOK} samples (${earliest}s here)`, looks.firstS);

@@ -16,8 +16,20 @@ const hash = (path: string): string => createHash('sha256').update(readFileSync(
 let leakRun = '';
 before(async () => {
   leakRun = join(tempDir(), 'run');
-  const result = await runCli(['run', '--workload', fixture('clean-plugin.mjs'), '--inject-leak', '16KB/s', '--duration', '20s',
-    '--threads', '1', '--quiet', '--out', leakRun]);
+  const result = await runCli([
+    'run',
+    '--workload',
+    fixture('clean-plugin.mjs'),
+    '--inject-leak',
+    '16KB/s',
+    '--duration',
+    '20s',
+    '--threads',
+    '1',
+    '--quiet',
+    '--out',
+    leakRun,
+  ]);
   assert.equal(result.code, 1, explain(result, leakRun));
 });
 
@@ -56,14 +68,18 @@ async function usageError(args: string[], message: RegExp): Promise<void> {
   assert.match(result.stderr.trimEnd(), message);
 }
 
-test('analyze of a path that does not exist', () => usageError(['analyze', join(tempDir(), 'nothing')], /^soak analyze: no run at '.*nothing'; give a run directory or its samples\.csv$/));
+test('analyze of a path that does not exist', () =>
+  usageError(['analyze', join(tempDir(), 'nothing')], /^soak analyze: no run at '.*nothing'; give a run directory or its samples\.csv$/));
 
 test('analyze of a directory without samples.csv', () => usageError(['analyze', tempDir()], /^soak analyze: '.*' holds no samples\.csv/));
 
 test('analyze of a CSV that does not follow the contract names the missing columns', async () => {
   const path = join(tempDir(), 'other.csv');
   writeFileSync(path, 'time,worker,heap\n2026-01-01T00:00:00.000Z,a,1\n');
-  await usageError(['analyze', path], /^soak analyze: '.*other\.csv' lacks the column\(s\) elapsed_s, segment, phase, workload, ops_total, heap_used_bytes; it must follow/);
+  await usageError(
+    ['analyze', path],
+    /^soak analyze: '.*other\.csv' lacks the column\(s\) elapsed_s, segment, phase, workload, ops_total, heap_used_bytes; it must follow/,
+  );
 });
 
 test('analyze into an --out that already holds a summary refuses and overwrites nothing', async () => {
@@ -73,7 +89,8 @@ test('analyze into an --out that already holds a summary refuses and overwrites 
   assert.equal(readFileSync(join(out, 'summary.json'), 'utf8'), '{"mine":true}\n');
 });
 
-test('analyze with a malformed threshold', () => usageError(['analyze', leakRun, '--max-slope', 'fast'], /^soak analyze: --max-slope must be a rate such as 1MB\/h or 2KB\/s \(got 'fast'\)$/));
+test('analyze with a malformed threshold', () =>
+  usageError(['analyze', leakRun, '--max-slope', 'fast'], /^soak analyze: --max-slope must be a rate such as 1MB\/h or 2KB\/s \(got 'fast'\)$/));
 
 test('analyze of a run directory whose summary.json is not a soak summary', async () => {
   const dir = tempDir();
@@ -86,8 +103,19 @@ test('analyze of a run directory whose summary.json is not a soak summary', asyn
 test('calibrate runs the workloads clean and reports the noise floor and minimum detectable slope', async () => {
   const out = join(tempDir(), 'calibration');
   mkdirSync(out);
-  const result = await runCli(['calibrate', '--workload', fixture('clean-plugin.mjs'), '--duration', '20s', '--threads', '1',
-    '--json', '--quiet', '--out', join(out, 'run')]);
+  const result = await runCli([
+    'calibrate',
+    '--workload',
+    fixture('clean-plugin.mjs'),
+    '--duration',
+    '20s',
+    '--threads',
+    '1',
+    '--json',
+    '--quiet',
+    '--out',
+    join(out, 'run'),
+  ]);
   assert.equal(result.code, 0, explain(result, join(out, 'run')));
   const calibration = JSON.parse(result.stdout) as Calibration;
   assert.deepEqual(calibration, JSON.parse(readFileSync(join(out, 'run', 'calibration.json'), 'utf8')));

@@ -24,34 +24,54 @@ test('compare with one run names the other', () =>
 test('analyze without its run directory names it', () => usageError(['analyze'], /^soak analyze: missing <run>; usage: soak analyze <run>$/));
 test('an unknown flag', () => usageError(['run', '--frobnicate', '3'], /^soak run: Unknown arguments?: frobnicate/));
 test('--max-duration with --duration', () =>
-  usageError(['short', '--duration', '2m', '--max-duration', '5m'], /^soak short: --max-duration must be given without --duration \(--duration runs a fixed length, --max-duration decides early\)/));
-test('--min-duration on a fixed-length run', () => usageError(['run', '--min-duration', '1m'], /^soak run: --min-duration must be used with --max-duration \(got '1m'\)$/));
+  usageError(
+    ['short', '--duration', '2m', '--max-duration', '5m'],
+    /^soak short: --max-duration must be given without --duration \(--duration runs a fixed length, --max-duration decides early\)/,
+  ));
+test('--min-duration on a fixed-length run', () =>
+  usageError(['run', '--min-duration', '1m'], /^soak run: --min-duration must be used with --max-duration \(got '1m'\)$/));
 test('--look-every on a fixed-length short', () =>
-  usageError(['short', '--duration', '2m', '--look-every', '10s'], /^soak short: --look-every must be used with --max-duration \(not with --duration\) \(got '10s'\)$/));
-test('a malformed --max-duration', () => usageError(['run', '--max-duration', 'soon'], /^soak run: --max-duration must be a duration such as 90s, 10m or 24h \(got 'soon'\)$/));
-test('a --max-duration too short for any look', () => usageError(['short', '--max-duration', '30s'], /^soak short: --max-duration must be at least twice the warm-up plus 20 samples/));
-test('a first look inside the warm-up', () => usageError(['short', '--min-duration', '20s'], /^soak short: --min-duration must be at least the warm-up plus 20 samples \(50s here\) \(got 20\)$/));
-test('looks closer than 5 samples', () => usageError(['short', '--look-every', '2s'], /^soak short: --look-every must be at least 5 sample intervals \(5s here\) \(got 2\)$/));
-test('an unknown workload', () => usageError(['run', '--workload', 'nosuch'], /^soak run: --workload: unknown workload 'nosuch'; built-in workloads are webhook, cache, circuit-breaker, refresh-manager/));
+  usageError(
+    ['short', '--duration', '2m', '--look-every', '10s'],
+    /^soak short: --look-every must be used with --max-duration \(not with --duration\) \(got '10s'\)$/,
+  ));
+test('a malformed --max-duration', () =>
+  usageError(['run', '--max-duration', 'soon'], /^soak run: --max-duration must be a duration such as 90s, 10m or 24h \(got 'soon'\)$/));
+test('a --max-duration too short for any look', () =>
+  usageError(['short', '--max-duration', '30s'], /^soak short: --max-duration must be at least twice the warm-up plus 20 samples/));
+test('a first look inside the warm-up', () =>
+  usageError(['short', '--min-duration', '20s'], /^soak short: --min-duration must be at least the warm-up plus 20 samples \(50s here\) \(got 20\)$/));
+test('looks closer than 5 samples', () =>
+  usageError(['short', '--look-every', '2s'], /^soak short: --look-every must be at least 5 sample intervals \(5s here\) \(got 2\)$/));
+test('an unknown workload', () =>
+  usageError(
+    ['run', '--workload', 'nosuch'],
+    /^soak run: --workload: unknown workload 'nosuch'; built-in workloads are webhook, cache, circuit-breaker, refresh-manager/,
+  ));
 test('a malformed duration', () => usageError(['run', '--duration', '10x'], /^soak run: --duration must be a duration such as 90s, 10m or 24h \(got '10x'\)$/));
 test('a malformed interval', () => usageError(['run', '--interval', 'often'], /^soak run: --interval must be a duration/));
 test('a malformed size', () => usageError(['run', '--max-growth', 'lots'], /^soak run: --max-growth must be a size such as 50MB \(got 'lots'\)$/));
-test('a rate without a time unit', () => usageError(['run', '--max-slope', '1MB'], /^soak run: --max-slope must be a rate such as 1MB\/h or 2KB\/s \(got '1MB'\)$/));
+test('a rate without a time unit', () =>
+  usageError(['run', '--max-slope', '1MB'], /^soak run: --max-slope must be a rate such as 1MB\/h or 2KB\/s \(got '1MB'\)$/));
 test('a malformed injected leak', () => usageError(['run', '--inject-leak', 'much'], /^soak run: --inject-leak must be a rate/));
 test('zero threads', () => usageError(['run', '--threads', '0'], /^soak run: --threads must be a positive integer \(got 0\)$/));
 test('threads that are not a number', () => usageError(['run', '--threads', 'two'], /^soak run: --threads must be an integer \(got 'two'\)$/));
 test('zero concurrency', () => usageError(['run', '--concurrency', '0'], /^soak run: --concurrency must be a positive integer \(got 0\)$/));
-test('an interval too long for the duration', () => usageError(['run', '--duration', '10s', '--interval', '5s'], /^soak run: --interval must be at most a third of the duration/));
-test('a plugin path that does not exist', () => usageError(['run', '--workload', './nope/missing.mjs'], /^soak run: --workload: no file at '\.\/nope\/missing\.mjs'/));
+test('an interval too long for the duration', () =>
+  usageError(['run', '--duration', '10s', '--interval', '5s'], /^soak run: --interval must be at most a third of the duration/));
+test('a plugin path that does not exist', () =>
+  usageError(['run', '--workload', './nope/missing.mjs'], /^soak run: --workload: no file at '\.\/nope\/missing\.mjs'/));
 test('a plugin that exports no run', () => usageError(['run', '--workload', fixture('no-run.mjs')], /exports no run function/));
 test('a TypeScript plugin', () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'w.ts'), 'export default {}');
   return usageError(['run', '--workload', join(dir, 'w.ts')], /is TypeScript; compile it to JavaScript/);
 });
-test('a parameter that does not exist', () => usageError(['run', '--workload', 'cache', '--param', 'nosuch=1'], /^soak run: --param nosuch=1: no such parameter \(known parameters: cache: /));
+test('a parameter that does not exist', () =>
+  usageError(['run', '--workload', 'cache', '--param', 'nosuch=1'], /^soak run: --param nosuch=1: no such parameter \(known parameters: cache: /));
 test('a parameter value of the wrong type', () => usageError(['run', '--workload', 'cache', '--param', 'cache.capacity=big'], /expected a number, got 'big'/));
-test('a leak switch value that does not exist', () => usageError(['run', '--workload', 'cache', '--param', 'leak=everything'], /'everything' is not one of none/));
+test('a leak switch value that does not exist', () =>
+  usageError(['run', '--workload', 'cache', '--param', 'leak=everything'], /'everything' is not one of none/));
 
 test('an --out directory that already holds a run is left untouched', async () => {
   const out = join(tempDir(), 'run');
@@ -92,7 +112,7 @@ test('soak list shows every built-in workload with its parameters and leak switc
   assert.match(result.stdout, /^ {2}transport=inproc .*\(one of: inproc, http\)/m);
 });
 
-test('soak list --workload shows a plugin\'s parameters as it shows the built-ins\'', async () => {
+test("soak list --workload shows a plugin's parameters as it shows the built-ins'", async () => {
   const result = await runCli(['list', '--workload', `${join('test', 'fixtures', 'shapes', 'sawtooth.mjs')},cache`]);
   assert.equal(result.code, 0, explain(result));
   assert.match(result.stdout, /^sawtooth: Batch exporter/m);
@@ -100,7 +120,10 @@ test('soak list --workload shows a plugin\'s parameters as it shows the built-in
   assert.match(result.stdout, /^cache: /m);
   assert.doesNotMatch(result.stdout, /^webhook: /m, 'only the workloads given');
   const json = await runCli(['list', '--json', '--workload', join('test', 'fixtures', 'shapes', 'sawtooth.mjs')]);
-  assert.deepEqual((JSON.parse(json.stdout) as { name: string; params: Record<string, unknown> }[]).map((w) => [w.name, w.params['periodS']]), [['sawtooth', 8]]);
+  assert.deepEqual(
+    (JSON.parse(json.stdout) as { name: string; params: Record<string, unknown> }[]).map((w) => [w.name, w.params['periodS']]),
+    [['sawtooth', 8]],
+  );
 });
 
 test('soak list --workload with a missing plugin', async () => {

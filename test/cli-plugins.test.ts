@@ -34,8 +34,11 @@ test('a clean plugin passes and the samples follow the contract', async () => {
   assert.equal(printed.complete, true);
 
   const [header, ...rows] = readFileSync(join(out, 'samples.csv'), 'utf8').trimEnd().split('\n');
-  assert.equal(header, 'time,elapsed_s,segment,phase,workload,worker,thread_id,ops_total,errors_total,heap_used_bytes,' +
-    'heap_total_bytes,external_bytes,array_buffers_bytes,active_handles,elu,latency_p50_us,latency_p99_us,rss_bytes,cpu_percent,gc_ms,code_bytes');
+  assert.equal(
+    header,
+    'time,elapsed_s,segment,phase,workload,worker,thread_id,ops_total,errors_total,heap_used_bytes,' +
+      'heap_total_bytes,external_bytes,array_buffers_bytes,active_handles,elu,latency_p50_us,latency_p99_us,rss_bytes,cpu_percent,gc_ms,code_bytes',
+  );
   const byWorker = new Map<string, string[][]>();
   for (const row of rows) {
     const cells = row.split(',');
@@ -50,16 +53,34 @@ test('a clean plugin passes and the samples follow the contract', async () => {
   }
   const workerRows = byWorker.get('clean-plugin#0') ?? [];
   const ops = workerRows.map((c) => Number(c[7]));
-  assert.ok(ops.every((v, i) => i === 0 || v >= (ops[i - 1] ?? 0)), 'ops_total only grows');
+  assert.ok(
+    ops.every((v, i) => i === 0 || v >= (ops[i - 1] ?? 0)),
+    'ops_total only grows',
+  );
   assert.ok((ops.at(-1) ?? 0) > 1000);
-  assert.ok(workerRows.every((c) => Number(c[9]) > 0 && Number(c[17]) > Number(c[9])), 'heap and RSS present');
+  assert.ok(
+    workerRows.every((c) => Number(c[9]) > 0 && Number(c[17]) > Number(c[9])),
+    'heap and RSS present',
+  );
 });
 
 test('a worker that dies is recorded, replaced under its slot name, and its series starts a new segment', async () => {
   const dir = tempDir();
   const out = join(dir, 'run');
-  const result = await runCli(['run', '--workload', fixture('crash-once.mjs'), '--param', `marker=${join(dir, 'crashed')}`,
-    '--duration', '20s', '--threads', '2', '--quiet', '--out', out]);
+  const result = await runCli([
+    'run',
+    '--workload',
+    fixture('crash-once.mjs'),
+    '--param',
+    `marker=${join(dir, 'crashed')}`,
+    '--duration',
+    '20s',
+    '--threads',
+    '2',
+    '--quiet',
+    '--out',
+    out,
+  ]);
   assert.notEqual(result.code, 3, explain(result, out));
   const events = readFileSync(join(out, 'events.csv'), 'utf8');
   assert.match(events, /crash-once,crash-once#1,\d+,crash,exit code 7\n/);
@@ -85,8 +106,9 @@ test('--inject-leak makes a clean plugin leak at about the injected rate', async
 test('SIGINT stops a run early: teardown runs and the summary says it is incomplete', async () => {
   const out = join(tempDir(), 'run');
   const started = Date.now();
-  const result = await runCli(['run', '--workload', fixture('clean-plugin.mjs'), '--duration', '10m', '--out', out], undefined,
-    (child) => setTimeout(() => child.kill('SIGINT'), 6000));
+  const result = await runCli(['run', '--workload', fixture('clean-plugin.mjs'), '--duration', '10m', '--out', out], undefined, (child) =>
+    setTimeout(() => child.kill('SIGINT'), 6000),
+  );
   assert.ok(Date.now() - started < 30_000, 'stopped well before the duration');
   assert.match(result.stderr, /SIGINT: stopping, tearing down and writing the summary/);
   const summary = readSummary(out);
@@ -101,11 +123,15 @@ test('a run writes every report, appends its summary to GITHUB_STEP_SUMMARY, and
   const out = join(dir, 'run');
   const stepSummary = join(dir, 'step-summary.md');
   writeFileSync(stepSummary, '## an earlier step\n');
-  const result = await runCli(['run', '--workload', fixture('chatty.mjs'), '--duration', '5s', '--threads', '1', '--json', '--quiet', '--out', out],
-    undefined, undefined, { ...process.env, GITHUB_STEP_SUMMARY: stepSummary });
+  const result = await runCli(
+    ['run', '--workload', fixture('chatty.mjs'), '--duration', '5s', '--threads', '1', '--json', '--quiet', '--out', out],
+    undefined,
+    undefined,
+    { ...process.env, GITHUB_STEP_SUMMARY: stepSummary },
+  );
   assert.ok(result.code === 0 || result.code === 1, explain(result, out));
   assert.deepEqual(JSON.parse(result.stdout), readSummary(out), 'stdout is summary.json and nothing else');
-  assert.match(result.stderr, /chatty: hello from the workload/, 'the workload\'s console.log reaches stderr');
+  assert.match(result.stderr, /chatty: hello from the workload/, "the workload's console.log reaches stderr");
   for (const file of ['summary.json', 'summary.md', 'report.html', 'junit.xml']) assert.ok(existsSync(join(out, file)), file);
   const appended = readFileSync(stepSummary, 'utf8');
   assert.ok(appended.startsWith('## an earlier step\n'), 'earlier content kept');
@@ -115,8 +141,24 @@ test('a run writes every report, appends its summary to GITHUB_STEP_SUMMARY, and
 test('plugin workloads of each heap shape, in one soak short: bounded ones pass, growing ones leak, each decided before the budget', async () => {
   const out = join(tempDir(), 'run');
   const shapes = ['sawtooth', 'one-step', 'lru-churn', 'staircase', 'validators'].map((s) => fixture(join('shapes', `${s}.mjs`)));
-  const result = await runCli(['short', '--workload', shapes.join(','), '--threads', '1', '--param', 'sawtooth.periodS=4',
-    '--param', 'one-step.stepAtS=40', '--param', 'staircase.everyS=5', '--param', 'validators.leak=compile-per-call', '--quiet', '--out', out]);
+  const result = await runCli([
+    'short',
+    '--workload',
+    shapes.join(','),
+    '--threads',
+    '1',
+    '--param',
+    'sawtooth.periodS=4',
+    '--param',
+    'one-step.stepAtS=40',
+    '--param',
+    'staircase.everyS=5',
+    '--param',
+    'validators.leak=compile-per-call',
+    '--quiet',
+    '--out',
+    out,
+  ]);
   const summary = readSummary(out);
   const expected: Record<string, string> = { sawtooth: 'pass', 'one-step': 'pass', 'lru-churn': 'pass', staircase: 'leak', validators: 'leak' };
   for (const w of summary.workloads) {

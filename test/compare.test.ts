@@ -8,8 +8,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import {
-  changeStatus, compareMeasure, compareRuns, compareWorkload, moverDifference,
-  type HeapFigures, type WorkloadFigures,
+  changeStatus,
+  compareMeasure,
+  compareRuns,
+  compareWorkload,
+  moverDifference,
+  type HeapFigures,
+  type WorkloadFigures,
 } from '../src/analysis/compare.js';
 import type { Verdict } from '../src/analysis/verdict.js';
 import type { Comparison } from '../src/report/compare.js';
@@ -20,8 +25,10 @@ const MB = 1024 * 1024;
 const LIMIT = MB;
 
 const close = (actual: number | null | undefined, expected: number, what: string, eps = 1e-9): void => {
-  assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= eps * Math.max(1, Math.abs(expected)),
-    `${what}: ${actual} is not ${expected}`);
+  assert.ok(
+    actual !== null && actual !== undefined && Math.abs(actual - expected) <= eps * Math.max(1, Math.abs(expected)),
+    `${what}: ${actual} is not ${expected}`,
+  );
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -40,9 +47,7 @@ interface Fig {
 function heap(f: Fig): HeapFigures {
   const ops = f.ops ?? 1000;
   const ci = f.ci === undefined ? ([0.05 * MB, 0.05 * MB] as const) : f.ci;
-  const bounds = ci === null || f.slope === null
-    ? null
-    : ([ci[0] === null ? null : f.slope - ci[0], ci[1] === null ? null : f.slope + ci[1]] as const);
+  const bounds = ci === null || f.slope === null ? null : ([ci[0] === null ? null : f.slope - ci[0], ci[1] === null ? null : f.slope + ci[1]] as const);
   const perOp = (v: number | null): number | null => (v === null ? null : v / 3600 / ops);
   return {
     slopeBytesPerHour: f.slope,
@@ -85,7 +90,11 @@ describe('MOVER interval of a difference (Zou & Donner 2008)', () => {
     const d = moverDifference({ value: 100, low: 70, high: 130 }, { value: 50, low: 10, high: 90 });
     close(d.low, -100, 'L');
     close(d.high, 0, 'U');
-    for (const [b, hb, c, hc] of [[3, 1.5, 7, 2.5], [-2e6, 3e5, 1e6, 7e5], [0, 0, 5, 1]] as const) {
+    for (const [b, hb, c, hc] of [
+      [3, 1.5, 7, 2.5],
+      [-2e6, 3e5, 1e6, 7e5],
+      [0, 0, 5, 1],
+    ] as const) {
       const m = moverDifference({ value: b, low: b - hb, high: b + hb }, { value: c, low: c - hc, high: c + hc });
       const h = Math.sqrt(hb * hb + hc * hc);
       close(m.low, c - b - h, `L for ${b}±${hb}, ${c}±${hc}`);
@@ -106,8 +115,12 @@ describe('the status rule', () => {
 
   test('regression: a slope 2 MB/h higher, interval beyond the 1 MB/h tolerance (10% of a 10 MB/h baseline)', () => {
     // b = 10 ± 0.5 MB/h, c = 12 ± 0.5 MB/h: d = 2, L = 2 − √0.5 = 1.2929 MB/h > 1 MB/h.
-    const w = compareWorkload('x', workload('x', { slope: 10 * MB, ci: [0.5 * MB, 0.5 * MB], shape: 'growing', verdict: 'leak' }),
-      workload('x', { slope: 12 * MB, ci: [0.5 * MB, 0.5 * MB], shape: 'growing', verdict: 'leak' }), LIMIT);
+    const w = compareWorkload(
+      'x',
+      workload('x', { slope: 10 * MB, ci: [0.5 * MB, 0.5 * MB], shape: 'growing', verdict: 'leak' }),
+      workload('x', { slope: 12 * MB, ci: [0.5 * MB, 0.5 * MB], shape: 'growing', verdict: 'leak' }),
+      LIMIT,
+    );
     assert.equal(w.status, 'regression');
     assert.equal(w.verdictWorsened, false);
     assert.equal(w.slope?.status, 'regression');
@@ -122,8 +135,12 @@ describe('the status rule', () => {
 
   test('improvement: the same change the other way', () => {
     // b = 12 ± 0.5, c = 10 ± 0.5: d = −2, U = −2 + 0.7071 = −1.2929 < −1.2 (10% of 12).
-    const w = compareWorkload('x', workload('x', { slope: 12 * MB, ci: [0.5 * MB, 0.5 * MB], shape: 'growing', verdict: 'leak' }),
-      workload('x', { slope: 10 * MB, ci: [0.5 * MB, 0.5 * MB], shape: 'growing', verdict: 'leak' }), LIMIT);
+    const w = compareWorkload(
+      'x',
+      workload('x', { slope: 12 * MB, ci: [0.5 * MB, 0.5 * MB], shape: 'growing', verdict: 'leak' }),
+      workload('x', { slope: 10 * MB, ci: [0.5 * MB, 0.5 * MB], shape: 'growing', verdict: 'leak' }),
+      LIMIT,
+    );
     assert.equal(w.status, 'improvement');
     close(w.slope?.tolerance ?? null, 1.2 * MB, 'tolerance');
   });
@@ -153,8 +170,12 @@ describe('the status rule', () => {
 
   test('warming shape: the slope is not compared, however large the change, and the reason says to run longer', () => {
     // Numbers that alone would be a regression (d = 2 MB/h ± 0.14 against ±0.1 MB/h).
-    const w = compareWorkload('x', workload('x', { slope: 0, ci: [0.1 * MB, 0.1 * MB], shape: 'flat', verdict: 'pass' }),
-      workload('x', { slope: 2 * MB, ci: [0.1 * MB, 0.1 * MB], shape: 'warming', verdict: 'inconclusive' }), LIMIT);
+    const w = compareWorkload(
+      'x',
+      workload('x', { slope: 0, ci: [0.1 * MB, 0.1 * MB], shape: 'flat', verdict: 'pass' }),
+      workload('x', { slope: 2 * MB, ci: [0.1 * MB, 0.1 * MB], shape: 'warming', verdict: 'inconclusive' }),
+      LIMIT,
+    );
     assert.equal(w.slope?.status, 'inconclusive');
     assert.equal(w.bytesPerOp?.status, 'inconclusive');
     assert.equal(w.status, 'inconclusive');
@@ -178,14 +199,22 @@ describe('the status rule', () => {
 
   test('verdict worsened: pass to leak is a regression whatever the numbers', () => {
     // Identical, unchanged figures; the candidate's verdict is leak (say, its teardown check failed).
-    const w = compareWorkload('x', workload('x', { slope: 0, ci: [20_000, 20_000], verdict: 'pass' }),
-      workload('x', { slope: 0, ci: [20_000, 20_000], verdict: 'leak' }), LIMIT);
+    const w = compareWorkload(
+      'x',
+      workload('x', { slope: 0, ci: [20_000, 20_000], verdict: 'pass' }),
+      workload('x', { slope: 0, ci: [20_000, 20_000], verdict: 'leak' }),
+      LIMIT,
+    );
     assert.equal(w.slope?.status, 'unchanged');
     assert.equal(w.verdictWorsened, true);
     assert.equal(w.status, 'regression');
     assert.match(w.reason, /^its verdict went from pass to leak, a regression whatever the numbers/);
-    const fromInconclusive = compareWorkload('x', workload('x', { slope: 0, verdict: 'inconclusive', shape: 'warming' }),
-      workload('x', { slope: 0, verdict: 'leak', shape: 'warming' }), LIMIT);
+    const fromInconclusive = compareWorkload(
+      'x',
+      workload('x', { slope: 0, verdict: 'inconclusive', shape: 'warming' }),
+      workload('x', { slope: 0, verdict: 'leak', shape: 'warming' }),
+      LIMIT,
+    );
     assert.equal(fromInconclusive.status, 'regression');
     const leakToLeak = compareWorkload('x', workload('x', { slope: 0, verdict: 'leak' }), workload('x', { slope: 0, verdict: 'leak' }), LIMIT);
     assert.equal(leakToLeak.verdictWorsened, false);
@@ -219,11 +248,21 @@ describe('the status rule', () => {
     const run = (workloads: WorkloadFigures[]) => ({ thresholds: { maxSlopeBytesPerHour: LIMIT }, workloads });
     const r = compareRuns(
       run([workload('kept', { slope: 0 }), workload('dropped', { slope: 0 }), workload('broken', { slope: 0 })]),
-      run([workload('kept', { slope: 0 }), workload('broken', { slope: 0, verdict: 'error' }), workload('added', { slope: 50 * MB, verdict: 'leak', shape: 'growing' })]),
+      run([
+        workload('kept', { slope: 0 }),
+        workload('broken', { slope: 0, verdict: 'error' }),
+        workload('added', { slope: 50 * MB, verdict: 'leak', shape: 'growing' }),
+      ]),
     );
-    assert.deepEqual(r.workloads.map((w) => [w.name, w.status]), [
-      ['kept', 'unchanged'], ['dropped', 'only-in-baseline'], ['broken', 'inconclusive'], ['added', 'only-in-candidate'],
-    ]);
+    assert.deepEqual(
+      r.workloads.map((w) => [w.name, w.status]),
+      [
+        ['kept', 'unchanged'],
+        ['dropped', 'only-in-baseline'],
+        ['broken', 'inconclusive'],
+        ['added', 'only-in-candidate'],
+      ],
+    );
     assert.match(r.workloads[2]?.reason ?? '', /verdict is 'error' in the candidate run/);
     assert.deepEqual(r.regressions, []);
     assert.equal(r.result, 'inconclusive');
@@ -234,8 +273,10 @@ describe('the status rule', () => {
     const run = (workloads: WorkloadFigures[]) => ({ thresholds: { maxSlopeBytesPerHour: LIMIT }, workloads });
     const same = compareRuns(run([workload('a', { slope: 0 }), workload('b', { slope: 0 })]), run([workload('a', { slope: 0 }), workload('b', { slope: 0 })]));
     assert.equal(same.result, 'unchanged');
-    const worse = compareRuns(run([workload('a', { slope: 0 }), workload('b', { slope: 0 })]),
-      run([workload('a', { slope: 0 }), workload('b', { slope: 0, verdict: 'leak' })]));
+    const worse = compareRuns(
+      run([workload('a', { slope: 0 }), workload('b', { slope: 0 })]),
+      run([workload('a', { slope: 0 }), workload('b', { slope: 0, verdict: 'leak' })]),
+    );
     assert.equal(worse.result, 'regression');
     assert.deepEqual(worse.regressions, ['b']);
   });
@@ -257,15 +298,35 @@ function writeRun(dir: string, workloads: readonly SynthWorkload[], run: Record<
     complete: true,
     profile: 'short',
     run: {
-      command: 'run', durationS: 300, elapsedS: 300, intervalS: 1, warmupS: 30, warmup: 'auto', threads: 2, concurrency: 4, seed: 1,
-      injectLeakBytesPerS: 0, node: 'v20.19.0', platform: 'linux-x64', startedAt: '2026-01-01T00:00:00.000Z',
-      endedAt: '2026-01-01T00:05:00.000Z', argv: ['soak', 'run'], ...run,
+      command: 'run',
+      durationS: 300,
+      elapsedS: 300,
+      intervalS: 1,
+      warmupS: 30,
+      warmup: 'auto',
+      threads: 2,
+      concurrency: 4,
+      seed: 1,
+      injectLeakBytesPerS: 0,
+      node: 'v20.19.0',
+      platform: 'linux-x64',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      endedAt: '2026-01-01T00:05:00.000Z',
+      argv: ['soak', 'run'],
+      ...run,
     },
     thresholds: { maxSlopeBytesPerHour: LIMIT, maxGrowthBytes: 50 * MB },
     rss: null,
     workloads: workloads.map((w) => ({
-      name: w.name, verdict: w.verdict ?? 'pass', reason: 'synthetic', params: w.params ?? { leak: 'none' },
-      opsTotal: 1000, errorsTotal: 0, respawns: 0, heap: heap(w), workers: [],
+      name: w.name,
+      verdict: w.verdict ?? 'pass',
+      reason: 'synthetic',
+      params: w.params ?? { leak: 'none' },
+      opsTotal: 1000,
+      errorsTotal: 0,
+      respawns: 0,
+      heap: heap(w),
+      workers: [],
     })),
   };
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
@@ -293,7 +354,10 @@ describe('soak compare, end to end on synthetic summaries', () => {
     assert.equal(json.candidate.path, b);
     const md = readFileSync(join(b, 'compare.md'), 'utf8');
     assert.match(md, /^# soak compare: REGRESSION/);
-    assert.match(md, /\| cache \| 9\.77 KB\/h \(-19\.5 KB\/h to 39\.1 KB\/h\) \| 40 MB\/h \(38 MB\/h to 42 MB\/h\) \| \+40\.0 MB\/h \(\+38\.0 MB\/h to \+42\.0 MB\/h\) \| \+11\.6 B .*\*\*REGRESSION\*\* \|/);
+    assert.match(
+      md,
+      /\| cache \| 9\.77 KB\/h \(-19\.5 KB\/h to 39\.1 KB\/h\) \| 40 MB\/h \(38 MB\/h to 42 MB\/h\) \| \+40\.0 MB\/h \(\+38\.0 MB\/h to \+42\.0 MB\/h\) \| \+11\.6 B .*\*\*REGRESSION\*\* \|/,
+    );
     assert.match(md, /near-zero baseline would flag that noise/, 'the rule paragraph');
     assert.match(result.stderr, /REGRESSION\s+cache\s+slope \+40\.0 MB\/h/);
     assert.match(result.stderr, /UNCHANGED\s+webhook/);

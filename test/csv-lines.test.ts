@@ -50,12 +50,18 @@ test('quoted fields hold commas, doubled quotes and line breaks', async () => {
 
 test('CRLF line endings are cut off, while a CRLF inside quotes is kept', async () => {
   const content = 'a,b\r\n1,2\r\n"x\r\ny",\r\n';
-  assert.deepEqual(await records(csvFile(content), ['a', 'b']), [['1', '2'], ['x\r\ny', '']]);
+  assert.deepEqual(await records(csvFile(content), ['a', 'b']), [
+    ['1', '2'],
+    ['x\r\ny', ''],
+  ]);
 });
 
 test('blank lines are skipped, LF or CRLF, before the header too', async () => {
   const content = '\n\r\na,b\n\n1,2\r\n\r\n3,4\n\n';
-  assert.deepEqual(await records(csvFile(content), ['a', 'b']), [['1', '2'], ['3', '4']]);
+  assert.deepEqual(await records(csvFile(content), ['a', 'b']), [
+    ['1', '2'],
+    ['3', '4'],
+  ]);
 });
 
 test('a torn last line (no line break after it) is skipped, even inside an open quote', async () => {
@@ -75,7 +81,10 @@ test('columns are found by header name: extra appended columns, another order, a
 
 test('a record shorter than the header lacks its last fields; a longer one has its extra fields ignored', async () => {
   const path = csvFile('a,b,c\n1\n1,2,3,4\n');
-  assert.deepEqual(await records(path, ['c', 'a']), [[undefined, '1'], ['3', '1']]);
+  assert.deepEqual(await records(path, ['c', 'a']), [
+    [undefined, '1'],
+    ['3', '1'],
+  ]);
   const absent: number[] = [];
   await readCsv(path, ['c'], (r) => absent.push(r.number(0), r.number(0, 0)));
   assert.deepEqual(absent, [Number.NaN, 0, 3, 3]);
@@ -97,23 +106,74 @@ test('chunk boundaries inside a CRLF and inside a quoted field change nothing', 
   // With 8-byte chunks the first read ends between the header's \r and \n.
   const path = csvFile('abc,def\r\n1,2\r\n');
   assert.deepEqual(await records(path, ['def'], { chunkBytes: 8 }), [['2']]);
-  await assertAllChunkSizes('a,b\r\n"x,\r\ny""z",1\r\n,"""",\r\n2,"long quoted field, with ""quotes"" and, commas"\r\n',
-    ['a', 'b'], [['x,\r\ny"z', '1'], ['', '"'], ['2', 'long quoted field, with "quotes" and, commas']]);
+  await assertAllChunkSizes(
+    'a,b\r\n"x,\r\ny""z",1\r\n,"""",\r\n2,"long quoted field, with ""quotes"" and, commas"\r\n',
+    ['a', 'b'],
+    [
+      ['x,\r\ny"z', '1'],
+      ['', '"'],
+      ['2', 'long quoted field, with "quotes" and, commas'],
+    ],
+  );
 });
 
 test('multi-byte UTF-8 characters cut by chunk boundaries are decoded whole', async () => {
-  await assertAllChunkSizes('wörker,€\ncafé,"😀,€"\n😀😀,ü\n', ['wörker', '€'], [['café', '😀,€'], ['😀😀', 'ü']]);
+  await assertAllChunkSizes(
+    'wörker,€\ncafé,"😀,€"\n😀😀,ü\n',
+    ['wörker', '€'],
+    [
+      ['café', '😀,€'],
+      ['😀😀', 'ü'],
+    ],
+  );
 });
 
 test('malformed UTF-8 reads as replacement characters without shifting the records after it', async () => {
   const content = Buffer.concat([Buffer.from('a,b\n'), Buffer.from([0xff, 0xc3]), Buffer.from(',é\nx,"y\nz"\nlast,1\n')]);
-  await assertAllChunkSizes(content, ['a', 'b'], [['\ufffd\ufffd', 'é'], ['x', 'y\nz'], ['last', '1']]);
+  await assertAllChunkSizes(
+    content,
+    ['a', 'b'],
+    [
+      ['\ufffd\ufffd', 'é'],
+      ['x', 'y\nz'],
+      ['last', '1'],
+    ],
+  );
 });
 
 test('number() reads a field exactly as Number() reads its text', async () => {
-  const texts = ['0', '-0', '007', '12', '-12', '1.5', '-0.0425', '.5', '-.5', '5.', '.', '-', '', ' 7', '7 ', '+3', '1e3', '1.2.3',
-    '--1', '0x1f', 'Infinity', 'abc', '123456789012345', '1234567890123456', '12345678901234567890', '0.1234567890123',
-    '9007199254740993', '4.35', '86399.196', '1728018527'];
+  const texts = [
+    '0',
+    '-0',
+    '007',
+    '12',
+    '-12',
+    '1.5',
+    '-0.0425',
+    '.5',
+    '-.5',
+    '5.',
+    '.',
+    '-',
+    '',
+    ' 7',
+    '7 ',
+    '+3',
+    '1e3',
+    '1.2.3',
+    '--1',
+    '0x1f',
+    'Infinity',
+    'abc',
+    '123456789012345',
+    '1234567890123456',
+    '12345678901234567890',
+    '0.1234567890123',
+    '9007199254740993',
+    '4.35',
+    '86399.196',
+    '1728018527',
+  ];
   const content = `v\n${texts.map((t) => (t === '' ? '""' : t)).join('\n')}\n"12.5"\n`;
   const read: number[] = [];
   await readCsv(csvFile(content), ['v'], (r) => read.push(r.number(0)));
@@ -133,7 +193,10 @@ test('choice() picks the matching word, quoted or not, and undefined otherwise',
 
 test('a quote left open does not read the rest of a large file into memory', async () => {
   const path = csvFile(`a,b\n1,"${'x'.repeat(17 * 1024 * 1024)}`);
-  await assert.rejects(readCsv(path, ['a'], () => {}), /record 1 is over \d+ bytes long; is a quote left open\?/);
+  await assert.rejects(
+    readCsv(path, ['a'], () => {}),
+    /record 1 is over \d+ bytes long; is a quote left open\?/,
+  );
 });
 
 /** Random CSV text as a writer may produce it: any characters, quoted where needed and sometimes where not. */
@@ -145,8 +208,7 @@ function randomCsv(random: () => number): { content: string; header: string[] } 
     if (numeric) return pick(['', '0', '-3', '12.5', '.5', '1e5', '123456789012345678', '-0', '42', '3.14159'] as const);
     return Array.from({ length: Math.floor(random() * 5) }, () => pick(pieces)).join('');
   };
-  const quote = (value: string): string =>
-    /[",\r\n]/.test(value) || random() < 0.15 ? `"${value.replaceAll('"', '""')}"` : value;
+  const quote = (value: string): string => (/[",\r\n]/.test(value) || random() < 0.15 ? `"${value.replaceAll('"', '""')}"` : value);
   const columns = 2 + Math.floor(random() * 5);
   const header = Array.from({ length: columns }, (_, i) => `c${i}${random() < 0.3 ? pick([',x', '"q"', ' é']) : ''}`);
   const eol = random() < 0.5 ? '\n' : '\r\n';
@@ -173,14 +235,19 @@ test('agrees with csv-parse on seeded random CSV, at random chunk sizes', async 
       [columns[i], columns[j]] = [columns[j] as string, columns[i] as string];
     }
     const read: Record<string, string>[] = [];
-    await readCsv(path, columns, (r) => {
-      const record: Record<string, string> = {};
-      columns.forEach((name, i) => {
-        record[name] = r.text(i);
-        assert.ok(Object.is(r.number(i), Number(r.text(i))), `number() of ${JSON.stringify(r.text(i))}`);
-      });
-      read.push(record);
-    }, { chunkBytes });
+    await readCsv(
+      path,
+      columns,
+      (r) => {
+        const record: Record<string, string> = {};
+        columns.forEach((name, i) => {
+          record[name] = r.text(i);
+          assert.ok(Object.is(r.number(i), Number(r.text(i))), `number() of ${JSON.stringify(r.text(i))}`);
+        });
+        read.push(record);
+      },
+      { chunkBytes },
+    );
     assert.deepEqual(read, expected, `round ${round}, chunkBytes ${chunkBytes}:\n${content}`);
   }
 });
@@ -195,7 +262,10 @@ test('agrees with csv-parse on a generated run, samples and events', async () =>
     assert.deepEqual(read, expected, path);
   }
   const events = parse(readFileSync(run.eventsPath), { columns: true }) as Record<string, string>[];
-  assert.ok(events.some((e) => e['event'] === 'crash' && e['detail']?.includes(',')), 'a quoted crash detail');
+  assert.ok(
+    events.some((e) => e['event'] === 'crash' && e['detail']?.includes(',')),
+    'a quoted crash detail',
+  );
 });
 
 test('readRun reads a generated run: both workloads, all workers, the respawn', async () => {
@@ -203,7 +273,10 @@ test('readRun reads a generated run: both workloads, all workers, the respawn', 
   const recorded = await readRun(run.samplesPath, run.eventsPath);
   const byWorkload = recorded.series.byWorkload();
   assert.deepEqual([...byWorkload.keys()], ['cache', 'webhook']);
-  assert.deepEqual(byWorkload.get('cache')?.map((w) => w.worker), ['cache#0', 'cache#1', 'cache#2', 'cache#3', 'cache#4']);
+  assert.deepEqual(
+    byWorkload.get('cache')?.map((w) => w.worker),
+    ['cache#0', 'cache#1', 'cache#2', 'cache#3', 'cache#4'],
+  );
   assert.deepEqual([...recorded.respawns], [[run.respawnedWorker, 1]]);
   assert.equal(recorded.outOfMemory.size, 0);
 });

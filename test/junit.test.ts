@@ -111,9 +111,21 @@ function summary(workloads: readonly WorkloadSummary[], over: Partial<Mutable<Su
 
 // --- reading the document back --------------------------------------------------------------
 
-interface Text { readonly '#text'?: string }
-interface Outcome extends Text { readonly message?: string; readonly type?: string }
-interface Counts { readonly name?: string; readonly tests?: string; readonly failures?: string; readonly errors?: string; readonly skipped?: string; readonly time?: string }
+interface Text {
+  readonly '#text'?: string;
+}
+interface Outcome extends Text {
+  readonly message?: string;
+  readonly type?: string;
+}
+interface Counts {
+  readonly name?: string;
+  readonly tests?: string;
+  readonly failures?: string;
+  readonly errors?: string;
+  readonly skipped?: string;
+  readonly time?: string;
+}
 interface TestCase {
   readonly name?: string;
   readonly classname?: string;
@@ -130,7 +142,9 @@ interface TestSuite extends Counts {
   readonly testcase?: TestCase[];
   readonly 'system-err'?: Text[];
 }
-interface Document { readonly testsuites: Counts & { readonly testsuite?: TestSuite[] } }
+interface Document {
+  readonly testsuites: Counts & { readonly testsuite?: TestSuite[] };
+}
 
 const arrays = new Set(['testsuite', 'testcase', 'property', 'failure', 'error', 'skipped', 'system-out', 'system-err']);
 const parser = new XMLParser({
@@ -212,7 +226,10 @@ for (const verdict of verdicts) {
       assert.equal(suite.time, '120.125');
       assert.equal(suite.timestamp, '2026-11-23T21:36:35.222Z');
       const expected: Record<Verdict, string | undefined> = {
-        pass: undefined, leak: 'failure', error: 'error', inconclusive: strict ? 'failure' : 'skipped',
+        pass: undefined,
+        leak: 'failure',
+        error: 'error',
+        inconclusive: strict ? 'failure' : 'skipped',
       };
       const present = (['failure', 'error', 'skipped'] as const).filter((e) => c[e] !== undefined);
       assert.deepEqual(present, expected[verdict] === undefined ? [] : [expected[verdict]]);
@@ -239,7 +256,8 @@ test('a leak is a failure carrying the reason, the pooled slope and interval, by
     `bytes/op: ${formatBytes(w.heap.bytesPerOp!)}`,
     `slope ${formatRatePerHour(MB)}, growth ${formatBytes(50 * MB)}`,
     'params: capacity=2000, leak=side-index',
-  ]) assert.ok(body.includes(expected), `${expected}\n---\n${body}`);
+  ])
+    assert.ok(body.includes(expected), `${expected}\n---\n${body}`);
   for (const k of w.workers) {
     const line = body.split('\n').find((l) => l.includes(`${k.worker}: ${k.verdict.toUpperCase()}`));
     assert.ok(line !== undefined, `line for ${k.worker}\n---\n${body}`);
@@ -270,7 +288,10 @@ test('a run with every verdict counts each once, in <testsuites> and <testsuite>
   for (const strict of [false, true]) {
     const { root, suite, cases } = read(renderJunit(summary(ws), { strict }));
     assertCounts(root, suite, cases);
-    assert.deepEqual(cases.map((c) => c.name), ws.map((w) => w.name));
+    assert.deepEqual(
+      cases.map((c) => c.name),
+      ws.map((w) => w.name),
+    );
     assert.deepEqual([suite.tests, suite.failures, suite.errors, suite.skipped], strict ? ['4', '2', '1', '0'] : ['4', '1', '1', '1']);
     assert.equal(only(cases, 'refresh-manager').error?.[0]?.message, ws[3]!.reason);
   }
@@ -281,9 +302,18 @@ test('run facts go in <properties>, with a shell-quoted reproduce command', () =
   const argv = ['soak', 'run', '--workload', './my plugin.mjs', '--param', "name=it's"];
   const { props } = read(renderJunit({ ...s, run: { ...s.run, argv } }, { strict: false, hostname: 'ci-runner-7' }));
   const expected: Record<string, string> = {
-    verdict: 'pass', complete: 'true', node: 'v20.20.2', platform: 'linux-x64', seed: '1369001006', durationS: '120',
-    intervalS: '1', threads: '2', maxSlopeBytesPerHour: String(MB), maxGrowthBytes: String(50 * MB),
-    analyzedAt: '2026-11-24T08:00:00.000Z', reproduce: `soak run --workload './my plugin.mjs' --param 'name=it'\\''s'`,
+    verdict: 'pass',
+    complete: 'true',
+    node: 'v20.20.2',
+    platform: 'linux-x64',
+    seed: '1369001006',
+    durationS: '120',
+    intervalS: '1',
+    threads: '2',
+    maxSlopeBytesPerHour: String(MB),
+    maxGrowthBytes: String(50 * MB),
+    analyzedAt: '2026-11-24T08:00:00.000Z',
+    reproduce: `soak run --workload './my plugin.mjs' --param 'name=it'\\''s'`,
   };
   for (const [name, value] of Object.entries(expected)) assert.equal(props.get(name), value, name);
   assert.equal(props.has('error'), false);
@@ -316,12 +346,22 @@ test('a run stopped early whose workloads passed is a skipped testcase, agreeing
     assert.equal(only(cases, RUN_CASE_NAME).skipped?.[0]?.message, 'run did not complete: stopped early: SIGTERM');
   }
   // A complete run has no run testcase.
-  assert.equal(read(renderJunit(summary([workload('cache', 'pass')]), { strict: false })).cases.some((c) => c.name === RUN_CASE_NAME), false);
+  assert.equal(
+    read(renderJunit(summary([workload('cache', 'pass')]), { strict: false })).cases.some((c) => c.name === RUN_CASE_NAME),
+    false,
+  );
 });
 
 test('hostile strings in every field stay well-formed and read back equal, less the forbidden characters', () => {
   const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/gu;
-  const hostile = [`a"b<c>&d'\u0001`, ']]>', 'x\u0000y\u000B\u000C\u001F\uFFFE\uFFFF\uD800z\uDC00 \uD83D\uDE00', ' lead\ttab\r\nline &amp; ', '<!--', '<![CDATA[ ]]>'];
+  const hostile = [
+    `a"b<c>&d'\u0001`,
+    ']]>',
+    'x\u0000y\u000B\u000C\u001F\uFFFE\uFFFF\uD800z\uDC00 \uD83D\uDE00',
+    ' lead\ttab\r\nline &amp; ',
+    '<!--',
+    '<![CDATA[ ]]>',
+  ];
   const clean = (s: string): string => s.replace(forbidden, '');
   for (const h of hostile) {
     for (const verdict of verdicts) {

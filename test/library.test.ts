@@ -7,8 +7,10 @@ import { ExitCode, Soak, UsageError, defineWorkload } from '../src/index.js';
 import { fixture, tempDir } from './helpers/cli.js';
 
 test('new Soak() validates its options with messages naming options.*', () => {
-  assert.throws(() => new Soak({ workloads: ['cache'], outDir: tempDir(), threads: 0 }),
-    (err: unknown) => err instanceof UsageError && err.message === 'options.threads must be a positive integer (got 0)');
+  assert.throws(
+    () => new Soak({ workloads: ['cache'], outDir: tempDir(), threads: 0 }),
+    (err: unknown) => err instanceof UsageError && err.message === 'options.threads must be a positive integer (got 0)',
+  );
 });
 
 test('Soak.run() soaks a plugin, emits samples and resolves with the summary and exit code', async () => {

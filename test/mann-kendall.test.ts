@@ -39,9 +39,7 @@ interface Fixture {
   hamedRao: HamedRaoCase[];
 }
 
-const fixture = JSON.parse(
-  readFileSync(new URL('../../test/fixtures/stats.json', import.meta.url), 'utf8'),
-) as Fixture;
+const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/stats.json', import.meta.url), 'utf8')) as Fixture;
 
 function assertClose(actual: number, expected: number, rtol: number, what: string, atol = 0): void {
   const ok = actual === expected || Math.abs(actual - expected) <= rtol * Math.abs(expected) + atol;

@@ -6,7 +6,10 @@ import { autoWarmupS, defaultMaxGrowthBytes, defaults, profileFor, validateOptio
 const valid: SoakOptions = { ...defaults, workloads: ['cache'], outDir: '/tmp/x', seed: 1 };
 
 function rejects(patch: Partial<SoakOptions>, message: RegExp): void {
-  assert.throws(() => validateOptions({ ...valid, ...patch }), (err: unknown) => err instanceof UsageError && message.test(err.message));
+  assert.throws(
+    () => validateOptions({ ...valid, ...patch }),
+    (err: unknown) => err instanceof UsageError && message.test(err.message),
+  );
 }
 
 test('the defaults with a workload and an out dir are valid', () => {
@@ -25,9 +28,11 @@ test('options.threads must be an integer', () => rejects({ threads: 1.5 }, /^opt
 test('options.concurrency must be a positive integer', () => rejects({ concurrency: 0 }, /^options\.concurrency must be a positive integer/));
 test('options.seed must be a non-negative integer', () => rejects({ seed: -1 }, /^options\.seed must be a non-negative integer/));
 test('options.sliceMs must be a positive integer', () => rejects({ sliceMs: 0 }, /^options\.sliceMs must be a positive integer/));
-test('options.maxSlopeBytesPerHour must be a positive number', () => rejects({ maxSlopeBytesPerHour: 0 }, /^options\.maxSlopeBytesPerHour must be a positive number/));
+test('options.maxSlopeBytesPerHour must be a positive number', () =>
+  rejects({ maxSlopeBytesPerHour: 0 }, /^options\.maxSlopeBytesPerHour must be a positive number/));
 test('options.maxGrowthBytes must be a positive number', () => rejects({ maxGrowthBytes: Number.NaN }, /^options\.maxGrowthBytes must be a positive number/));
-test('options.injectLeakBytesPerS must be a non-negative rate', () => rejects({ injectLeakBytesPerS: -5 }, /^options\.injectLeakBytesPerS must be a non-negative rate/));
+test('options.injectLeakBytesPerS must be a non-negative rate', () =>
+  rejects({ injectLeakBytesPerS: -5 }, /^options\.injectLeakBytesPerS must be a non-negative rate/));
 test('options.outDir must be a directory path', () => rejects({ outDir: '' }, /^options\.outDir must be a directory path/));
 
 test('messages name the flag when the CLI maps option names', () => {
@@ -50,7 +55,10 @@ test('runs of an hour or more get the long profile and a 100 MB growth limit; sh
 
 const deciding: SoakOptions = { ...valid, durationS: 300, looks: { firstS: 60, everyS: 20 } };
 function rejectsLooks(patch: Partial<SoakOptions>, message: RegExp): void {
-  assert.throws(() => validateOptions({ ...deciding, ...patch }), (err: unknown) => err instanceof UsageError && message.test(err.message));
+  assert.throws(
+    () => validateOptions({ ...deciding, ...patch }),
+    (err: unknown) => err instanceof UsageError && message.test(err.message),
+  );
 }
 
 test('looks from a minute every 20 s within 5 minutes are valid', () => assert.doesNotThrow(() => validateOptions(deciding)));

@@ -60,16 +60,22 @@ test('the packed package installs clean, runs soak short, and types a plugin tha
   assert.ok(soaked.code === 0 || soaked.code === 1, `soak short exited ${soaked.code}: ${soaked.stderr}`);
   const summary = readSummary(out);
   assert.equal(summary.complete, true);
-  assert.deepEqual(summary.workloads.map((w) => w.name), ['webhook', 'cache', 'circuit-breaker', 'refresh-manager']);
+  assert.deepEqual(
+    summary.workloads.map((w) => w.name),
+    ['webhook', 'cache', 'circuit-breaker', 'refresh-manager'],
+  );
   for (const w of summary.workloads) {
     assert.notEqual(w.verdict, 'error', `${w.name}: ${w.reason}`);
     assert.ok(w.opsTotal > 0, `${w.name} ran no operation`);
   }
 
-  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, types: [] },
-    include: ['plugin.ts'],
-  }));
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, types: [] },
+      include: ['plugin.ts'],
+    }),
+  );
   writeFileSync(join(app, 'plugin.ts'), plugin('  run(cache, ctx: WorkloadContext) { cache.set(Math.floor(ctx.random() * 1e6), Date.now()); },'));
   const typed = await exec(process.execPath, [tsc, '-p', 'tsconfig.json'], app);
   assert.equal(typed.code, 0, `${typed.stdout}${typed.stderr}`);

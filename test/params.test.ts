@@ -36,8 +36,10 @@ test('a targeted parameter goes to that workload only', () => {
 });
 
 test('a parameter no workload has is a usage error listing the known ones', () => {
-  assert.throws(() => applyParams([cache], [parseParamSpec('size=3')]),
-    (err: unknown) => err instanceof UsageError && /--param size=3: no such parameter \(known parameters: cache: capacity, leak, lazy\)/.test(err.message));
+  assert.throws(
+    () => applyParams([cache], [parseParamSpec('size=3')]),
+    (err: unknown) => err instanceof UsageError && /--param size=3: no such parameter \(known parameters: cache: capacity, leak, lazy\)/.test(err.message),
+  );
 });
 
 test('a parameter aimed at a workload not in the run is a usage error', () => {

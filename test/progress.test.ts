@@ -15,7 +15,16 @@ import { defaults, type SoakOptions } from '../src/options.js';
 import { seededRandom } from '../src/random.js';
 import { LiveTrend, MAX_FIT_POINTS, type LiveSample, type WorkloadStatus } from '../src/cli/live-trend.js';
 import {
-  attachProgress, clearBlock, fitWidth, formatClock, formatOps, formatSlope, liveBlock, plainLine, redrawBlock, type Clock,
+  attachProgress,
+  clearBlock,
+  fitWidth,
+  formatClock,
+  formatOps,
+  formatSlope,
+  liveBlock,
+  plainLine,
+  redrawBlock,
+  type Clock,
 } from '../src/cli/progress.js';
 import { explain, repoRoot, runCli, tempDir, type CliResult } from './helpers/cli.js';
 
@@ -70,8 +79,13 @@ describe('live trend', () => {
         // 2 MB/h of heap while V8's code and bytecode grow 3 MB/h: what clean workloads show in their first minutes on 2 cores.
         const codeBytes = 2 * MB + (3 * MB * i) / 3600 + jitter() / 10;
         const heap = 10 * MB + (2 * MB * i) / 3600 + jitter() / 10;
-        live.add({ workload: 'cache', worker: 'cache#0', segment: 0, cooldown: false,
-          sample: { timeMs: T0 + i * 1000, heapUsed: heap + codeBytes, codeBytes, opsTotal: i } });
+        live.add({
+          workload: 'cache',
+          worker: 'cache#0',
+          segment: 0,
+          cooldown: false,
+          sample: { timeMs: T0 + i * 1000, heapUsed: heap + codeBytes, codeBytes, opsTotal: i },
+        });
       }
       live.fit();
       return live.status()[0]?.trend?.verdict;
@@ -196,7 +210,7 @@ describe('live trend', () => {
   test('a fit with many workers is thinned to a bounded number of points', () => {
     const live = new LiveTrend({ maxSlopeBytesPerHour: 1 * MB });
     for (let i = 0; i < 1024; i++) {
-      for (let w = 0; w < 16; w++) live.add(sample({ worker: `cache#${w}`, atS: i, heap: 5 * MB + (i * 7919 + w * 104_729) % 4000 }));
+      for (let w = 0; w < 16; w++) live.add(sample({ worker: `cache#${w}`, atS: i, heap: 5 * MB + ((i * 7919 + w * 104_729) % 4000) }));
     }
     live.fit();
     const points = live.status()[0]?.trend?.points ?? Infinity;
@@ -248,7 +262,10 @@ describe('line formatting', () => {
 
   test('the terminal block: one aligned line per workload, less detail on a narrow terminal', () => {
     const webhook: WorkloadStatus = {
-      name: 'webhook', opsPerS: 812, respawns: 2, points: 40,
+      name: 'webhook',
+      opsPerS: 812,
+      respawns: 2,
+      points: 40,
       trend: { slopeBytesPerHour: 9.5 * MB, lowBytesPerHour: 1.1 * MB, highBytesPerHour: 20 * MB, points: 40, spanS: 40, verdict: 'leak' },
     };
     const wide = [
@@ -266,8 +283,9 @@ describe('line formatting', () => {
       'webhook  1m05s / 2m  812 ops/s    heap +9.5 MB/h  provisional: leak  2 respawns',
     ]);
     const warming = { ...cacheStatus, points: 0, trend: undefined };
-    assert.deepEqual(liveBlock([warming], { ...steadyClock, elapsedS: 5, phase: 'warmup' }, 200),
-      ['cache  5s / 2m (1m55s left)  42.1K ops/s  heap: warm-up until 12s']);
+    assert.deepEqual(liveBlock([warming], { ...steadyClock, elapsedS: 5, phase: 'warmup' }, 200), [
+      'cache  5s / 2m (1m55s left)  42.1K ops/s  heap: warm-up until 12s',
+    ]);
     assert.deepEqual(liveBlock([{ ...warming, points: 3 }, cacheStatus], { ...steadyClock, elapsedS: 15 }, 200), [
       'cache  15s / 2m (1m45s left)  42.1K ops/s  heap: collecting (3 points)',
       'cache  15s / 2m (1m45s left)  42.1K ops/s  heap +1.2 MB/h (-0.3 to +2.7)  provisional: pass',
@@ -277,9 +295,11 @@ describe('line formatting', () => {
 
   test('the plain line a minute', () => {
     const webhook: WorkloadStatus = { name: 'webhook', opsPerS: 812, respawns: 1, points: 2, trend: undefined };
-    assert.equal(plainLine({ ...steadyClock, elapsedS: 60.4 }, [cacheStatus, webhook]),
+    assert.equal(
+      plainLine({ ...steadyClock, elapsedS: 60.4 }, [cacheStatus, webhook]),
       'soak: 1m of 2m, steady, 1m left | cache: 42.1K ops/s, heap +1.2 MB/h (-0.3 to +2.7), provisional: pass | ' +
-      'webhook: 812 ops/s, heap: collecting (2 points), 1 respawn');
+        'webhook: 812 ops/s, heap: collecting (2 points), 1 respawn',
+    );
     assert.doesNotMatch(plainLine(steadyClock, [cacheStatus]), /\u001b/, 'no escape sequences in logs');
   });
 
@@ -287,8 +307,10 @@ describe('line formatting', () => {
     const webhook: WorkloadStatus = { name: 'webhook', opsPerS: 812, respawns: 0, points: 40, trend: cacheStatus.trend };
     const decided = new Map([['cache', { verdict: 'pass' as const, atS: 192, look: 8, confidence: 0.996 }]]);
     const clock = { ...steadyClock, elapsedS: 200, durationS: 300, decided };
-    assert.equal(plainLine(clock, [cacheStatus, webhook]),
-      'soak: 3m20s of 5m, steady, 1m40s left | cache: decided: pass at 3m12s | webhook: 812 ops/s, heap +1.2 MB/h (-0.3 to +2.7), provisional: pass');
+    assert.equal(
+      plainLine(clock, [cacheStatus, webhook]),
+      'soak: 3m20s of 5m, steady, 1m40s left | cache: decided: pass at 3m12s | webhook: 812 ops/s, heap +1.2 MB/h (-0.3 to +2.7), provisional: pass',
+    );
     assert.deepEqual(liveBlock([cacheStatus, webhook], clock, 200), [
       'cache    decided: pass at 3m12s',
       'webhook  3m20s / 5m (1m40s left)  812 ops/s  heap +1.2 MB/h (-0.3 to +2.7)  provisional: pass',
@@ -320,7 +342,10 @@ class FakeSoak extends EventEmitter {
 
 class FakeStream {
   text = '';
-  constructor(readonly isTTY: boolean, readonly columns = 120) {}
+  constructor(
+    readonly isTTY: boolean,
+    readonly columns = 120,
+  ) {}
   write(text: string): boolean {
     this.text += text;
     return true;
@@ -330,7 +355,25 @@ class FakeStream {
 /** A sample `atS` seconds after now: the progress takes its warm-up end from the clock at 'start'. */
 function poolSample(atS: number, heap: number, worker = 'cache#0'): PoolSample {
   const s = sample({ worker, atS, heap, ops: 100 * atS });
-  return { ...s, slot: 0, threadId: 1, sample: { ...s.sample, timeMs: Date.now() + atS * 1000, heapTotal: 0, external: 0, arrayBuffers: 0, activeHandles: 0, elu: 0, latencyP50Us: 0, latencyP99Us: 0, gcMs: 0, tick: atS, errorsTotal: 0 } };
+  return {
+    ...s,
+    slot: 0,
+    threadId: 1,
+    sample: {
+      ...s.sample,
+      timeMs: Date.now() + atS * 1000,
+      heapTotal: 0,
+      external: 0,
+      arrayBuffers: 0,
+      activeHandles: 0,
+      elu: 0,
+      latencyP50Us: 0,
+      latencyP99Us: 0,
+      gcMs: 0,
+      tick: atS,
+      errorsTotal: 0,
+    },
+  };
 }
 
 describe('progress on a stream', () => {
@@ -422,8 +465,10 @@ describe('the CLI', () => {
     // Side by side, to keep the file short; none of these judge a verdict.
     runs = {
       tty: runInTerminal(['run', '--workload', 'cache', '--threads', '1', '--duration', '12s', '--out', join(dir, 'tty')]),
-      interrupted: runInTerminal(['run', '--workload', 'cache', '--threads', '1', '--duration', '2m', '--warmup', '1s',
-        '--out', join(dir, 'interrupted')], (output) => provisional.test(output)),
+      interrupted: runInTerminal(
+        ['run', '--workload', 'cache', '--threads', '1', '--duration', '2m', '--warmup', '1s', '--out', join(dir, 'interrupted')],
+        (output) => provisional.test(output),
+      ),
       piped: runCli(['run', '--workload', 'cache', '--threads', '1', '--duration', '6s', '--json', '--out', join(dir, 'piped')]),
       quiet: runCli(['run', '--workload', 'cache', '--threads', '1', '--duration', '6s', '--json', '--quiet', '--out', join(dir, 'quiet')]),
     };
@@ -435,12 +480,16 @@ describe('the CLI', () => {
     const out = result.stdout;
     assert.ok(out.includes(`${ESC}1A`) && out.includes(`\r${ESC}2Kcache `), `cursor-up and erase-line redraws:\n${JSON.stringify(out)}`);
     const lines = out.split(/\r?\n|\r/).map((l) => l.replace(/\u001b\[\d*[A-Za-z]/g, ''));
-    const live = lines.filter((l) => /^cache +\d+s \/ 12s \(\d+s left\) +[\d.]+[KM]? ops\/s +heap [+-]?[\d.]+ [KMG]?B\/h \(.+ to .+\) +provisional: (pass|leak|undecided)$/.test(l));
+    const live = lines.filter((l) =>
+      /^cache +\d+s \/ 12s \(\d+s left\) +[\d.]+[KM]? ops\/s +heap [+-]?[\d.]+ [KMG]?B\/h \(.+ to .+\) +provisional: (pass|leak|undecided)$/.test(l),
+    );
     assert.ok(live.length > 0, `a live line with ops/s and a provisional verdict:\n${lines.join('\n')}`);
     const verdictAt = out.indexOf('soak: verdict');
     assert.ok(verdictAt > 0, out);
-    assert.ok(out.lastIndexOf(`${ESC}1A\r${ESC}J`) < verdictAt && out.lastIndexOf(`${ESC}1A\r${ESC}J`) > out.lastIndexOf(`${ESC}2Kcache`),
-      'the last block drawn is cleared before the verdict');
+    assert.ok(
+      out.lastIndexOf(`${ESC}1A\r${ESC}J`) < verdictAt && out.lastIndexOf(`${ESC}1A\r${ESC}J`) > out.lastIndexOf(`${ESC}2Kcache`),
+      'the last block drawn is cleared before the verdict',
+    );
     assert.doesNotMatch(out.slice(verdictAt), /\u001b/, 'nothing is drawn after the verdict');
     assert.match(out.slice(verdictAt), /^soak: verdict \w+\r\n {2}\w+ +cache /);
   });
@@ -450,7 +499,10 @@ describe('the CLI', () => {
     const out = result.stdout;
     const noticeAt = out.indexOf('soak: SIGINT: stopping');
     assert.ok(noticeAt > 0, `the SIGINT notice:\n${JSON.stringify(out)}`);
-    assert.ok(out.slice(0, noticeAt).endsWith(`${ESC}1A\r${ESC}J`), `cleared right before the notice:\n${JSON.stringify(out.slice(noticeAt - 200, noticeAt + 50))}`);
+    assert.ok(
+      out.slice(0, noticeAt).endsWith(`${ESC}1A\r${ESC}J`),
+      `cleared right before the notice:\n${JSON.stringify(out.slice(noticeAt - 200, noticeAt + 50))}`,
+    );
     const verdictAt = out.indexOf('soak: verdict');
     assert.ok(verdictAt > noticeAt, out);
     assert.doesNotMatch(out.slice(verdictAt), /\u001b/);

@@ -12,12 +12,7 @@ import { explain, repoRoot, runCli, runScript, tempDir, type CliResult } from '.
 
 const script = join(repoRoot, 'dist', 'scripts', 'release-bundle.js');
 
-function runBundle(
-  args: readonly string[],
-  cwd: string,
-  onSpawn?: (child: ChildProcess) => void,
-  npmEnv: Record<string, string> = {},
-): Promise<CliResult> {
+function runBundle(args: readonly string[], cwd: string, onSpawn?: (child: ChildProcess) => void, npmEnv: Record<string, string> = {}): Promise<CliResult> {
   // Run as from a shell, not as from `npm test` (whose npm_* variables a child inherits).
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|INIT_CWD$)/i.test(key)));
   return runScript(script, args, { cwd, env: { ...env, ...npmEnv }, ...(onSpawn === undefined ? {} : { onSpawn }) });
@@ -97,7 +92,9 @@ describe('release bundle', () => {
     assert.match(result.stderr, /verdict: (pass|leak|inconclusive)/);
     assert.match(result.stderr, /gh release upload/);
 
-    const allEntries = execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' }).split('\n').filter((l) => l !== '');
+    const allEntries = execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l !== '');
     for (const entry of allEntries) assert.ok(entry === 'run/' || entry.startsWith('run/'), `entry outside the top folder: ${entry}`);
     assert.deepEqual(tarFiles(archive), [...runFiles, 'SHA256SUMS'].map((f) => `run/${f}`).sort());
 
@@ -124,7 +121,7 @@ describe('release bundle', () => {
     assert.deepEqual(readdirSync(cwd), ['soak-run.tar.gz']);
   });
 
-  it('under `npm run release:bundle`, paths are the calling directory\'s (INIT_CWD), not the package root', async () => {
+  it("under `npm run release:bundle`, paths are the calling directory's (INIT_CWD), not the package root", async () => {
     const caller = join(work, 'caller');
     const packageRoot = join(work, 'package-root');
     mkdirSync(caller);

@@ -51,7 +51,11 @@ test('downsampling passes short series through and never joins two lives or a ga
   const y = [5, 6, NaN, 7, 8, 9, 10];
   const segment = [0, 0, 0, 0, 0, 1, 1];
   const lines = downsampleMinMax({ t, y, segment }, PLOT_BUCKETS, 0, 6);
-  assert.deepEqual(lines, [{ t: [0, 1], y: [5, 6] }, { t: [3, 4], y: [7, 8] }, { t: [5, 6], y: [9, 10] }]);
+  assert.deepEqual(lines, [
+    { t: [0, 1], y: [5, 6] },
+    { t: [3, 4], y: [7, 8] },
+    { t: [5, 6], y: [9, 10] },
+  ]);
   assert.deepEqual(downsampleMinMax({ t, y: t }, 10, 2, 4), [{ t: [2, 3, 4], y: [2, 3, 4] }], 'points outside the window are left out');
 });
 
@@ -63,8 +67,14 @@ test('operation rates restart with a respawned worker instead of going negative'
 test('value axes hold the data with round steps, and neighbouring tick labels always differ', () => {
   const MB = 1024 * 1024;
   const cases: [number, number, 'bytes' | 'count' | 'perSecond'][] = [
-    [10 * MB, 17 * MB, 'bytes'], [2_822_000, 2_822_008, 'bytes'], [5 * MB, 5 * MB, 'bytes'], [3, 3, 'count'],
-    [0, 123_456, 'perSecond'], [1.9 * MB, 2.44 * MB, 'bytes'], [0, 950, 'count'], [100, 100.5, 'bytes'],
+    [10 * MB, 17 * MB, 'bytes'],
+    [2_822_000, 2_822_008, 'bytes'],
+    [5 * MB, 5 * MB, 'bytes'],
+    [3, 3, 'count'],
+    [0, 123_456, 'perSecond'],
+    [1.9 * MB, 2.44 * MB, 'bytes'],
+    [0, 950, 'count'],
+    [100, 100.5, 'bytes'],
   ];
   for (const [low, high, unit] of cases) {
     const axis = valueAxis(low, high, unit);
@@ -74,7 +84,10 @@ test('value axes hold the data with round steps, and neighbouring tick labels al
     assert.equal(new Set(labels).size, labels.length, `distinct labels for ${low}..${high}: ${labels.join(' | ')}`);
   }
   assert.equal(formatTick(3 * MB, valueAxis(2 * MB, 4 * MB, 'bytes'), 'bytes'), '3.0 MB');
-  assert.deepEqual(timeTicks(0, 86_400), [0, 3, 6, 9, 12, 15, 18, 21, 24].map((h) => h * 3600));
+  assert.deepEqual(
+    timeTicks(0, 86_400),
+    [0, 3, 6, 9, 12, 15, 18, 21, 24].map((h) => h * 3600),
+  );
   assert.deepEqual(timeTicks(16.2, 58), [20, 30, 40, 50]);
 });
 
@@ -82,12 +95,28 @@ test('escapeHtml leaves no markup and no attribute breakout', () => {
   assert.equal(escapeHtml(`<a href="x" onclick='y'>&amp;</a>`), '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;');
 });
 
-test('a real run\'s report.html renders in Chromium: charts, fitted lines, markers, hover, legend, and hostile text kept as text', async (t) => {
+test("a real run's report.html renders in Chromium: charts, fitted lines, markers, hover, legend, and hostile text kept as text", async (t) => {
   const { HOSTILE } = (await import(fixture('hostile-names.mjs'))) as { HOSTILE: string };
   const dir = tempDir();
   const out = join(dir, 'run');
-  const result = await runCli(['run', '--workload', fixture('hostile-names.mjs'), '--param', `marker=${join(dir, 'crashed')}`,
-    '--param', `label=${HOSTILE}`, '--inject-leak', '32KB/s', '--duration', '20s', '--threads', '2', '--quiet', '--out', out]);
+  const result = await runCli([
+    'run',
+    '--workload',
+    fixture('hostile-names.mjs'),
+    '--param',
+    `marker=${join(dir, 'crashed')}`,
+    '--param',
+    `label=${HOSTILE}`,
+    '--inject-leak',
+    '32KB/s',
+    '--duration',
+    '20s',
+    '--threads',
+    '2',
+    '--quiet',
+    '--out',
+    out,
+  ]);
   assert.equal(result.code, 1, explain(result, out));
   const summary = readSummary(out);
   assert.equal(summary.workloads[0]?.respawns, 1, 'worker 1 died once and was respawned');
@@ -147,7 +176,7 @@ test('a real run\'s report.html renders in Chromium: charts, fitted lines, marke
     await page.locator('button.legend-item[data-series="1"]').click();
     assert.equal(await page.getAttribute('button.legend-item[data-series="1"]', 'aria-pressed'), 'false');
     const hidden = await page.locator('section.workload svg [data-series="1"]').evaluateAll((els) => els.map((e) => (e as Dom).style.display));
-    assert.ok(hidden.length > 0 && hidden.every((d) => d === 'none'), 'legend click hides the worker\'s lines');
+    assert.ok(hidden.length > 0 && hidden.every((d) => d === 'none'), "legend click hides the worker's lines");
     await page.locator('button.legend-item[data-series="1"]').click();
     const screenshot = join(out, 'report.png');
     await page.screenshot({ path: screenshot, fullPage: true });
@@ -158,7 +187,7 @@ test('a real run\'s report.html renders in Chromium: charts, fitted lines, marke
   }
 });
 
-test('a day of 1 s samples from 10 workers: the leaking worker found, and a report as light as a short run\'s', async (t) => {
+test("a day of 1 s samples from 10 workers: the leaking worker found, and a report as light as a short run's", async (t) => {
   const dir = join(tempDir(), 'day');
   const day = writeDayRun(dir);
   assert.ok(day.sampleRows > 900_000, `${day.sampleRows} rows`);
@@ -186,7 +215,7 @@ test('a day of 1 s samples from 10 workers: the leaking worker found, and a repo
     assert.deepEqual(requests, []);
     const charts = await page.locator('svg.chart').count();
     assert.equal(charts, 1 + 2 * 6, 'RSS, then six charts per workload');
-    assert.ok(await page.locator('svg.chart line.marker.respawn').count() > 0, 'the respawn marked');
+    assert.ok((await page.locator('svg.chart line.marker.respawn').count()) > 0, 'the respawn marked');
   } finally {
     await close();
   }

@@ -12,10 +12,10 @@ const settings: AnalysisSettings = { thresholds: { maxSlopeBytesPerHour: MB, max
 const close = (actual: number, expected: number, relative = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) <= relative * Math.abs(expected), `${actual} is not ${expected}`);
 
-test('Lan-DeMets O\'Brien-Fleming spending matches scipy (2·Φ(−z_{1−α/2}/√τ), one-sided α = 0.025)', () => {
+test("Lan-DeMets O'Brien-Fleming spending matches scipy (2·Φ(−z_{1−α/2}/√τ), one-sided α = 0.025)", () => {
   // python: 2*scipy.stats.norm.sf(norm.isf(0.025/2)/sqrt(t)); gsDesign's sfLDOF(0.025, 0.5) is 0.001525323 too.
-  close(obrienFlemingSpent(0.2), 5.388712629058749e-07, 1e-6);
-  close(obrienFlemingSpent(0.25), 7.36680843586949e-06, 1e-7);
+  close(obrienFlemingSpent(0.2), 5.388712629058749e-7, 1e-6);
+  close(obrienFlemingSpent(0.25), 7.36680843586949e-6, 1e-7);
   close(obrienFlemingSpent(0.5), 0.0015253227579889112);
   close(obrienFlemingSpent(0.75), 0.009649324953512034);
   close(obrienFlemingSpent(0.9), 0.018144996379811394);
@@ -28,7 +28,11 @@ test('the planned looks run from the first look to the budget and spend exactly 
   assert.deepEqual(lookTimes(plan), [60, 80, 100, 120, 140, 160, 180, 200, 220, 240, 260, 280, 300]);
   assert.deepEqual(lookTimes({ firstS: 60, everyS: 50, maxS: 150 }), [60, 110, 150]);
   const levels = lookLevels(plan);
-  close(levels.reduce((sum, l) => sum + l.alpha, 0), SEQUENTIAL_ALPHA, 1e-12);
+  close(
+    levels.reduce((sum, l) => sum + l.alpha, 0),
+    SEQUENTIAL_ALPHA,
+    1e-12,
+  );
   for (const l of levels) close(l.confidence, 1 - 2 * l.alpha, 1e-15);
   // O'Brien-Fleming type: the early looks get almost nothing, the later ones more and more.
   assert.ok((levels[0]?.alpha ?? 1) < 1e-6);
@@ -37,11 +41,23 @@ test('the planned looks run from the first look to the budget and spend exactly 
 
 test('a run stopped between two looks gets one more look there, with the error left since the last', () => {
   const looks = looksUntil(plan, 130);
-  assert.deepEqual(looks.map((l) => l.atS), [60, 80, 100, 120, 130]);
+  assert.deepEqual(
+    looks.map((l) => l.atS),
+    [60, 80, 100, 120, 130],
+  );
   close(looks[4]?.alpha ?? 0, obrienFlemingSpent(130 / 300) - obrienFlemingSpent(120 / 300));
-  assert.deepEqual(looksUntil(plan, 300.4).map((l) => l.atS), lookTimes(plan));
-  assert.deepEqual(looksUntil(plan, 120).map((l) => l.atS), [60, 80, 100, 120]);
-  assert.deepEqual(looksUntil(plan, 30).map((l) => l.atS), [30]);
+  assert.deepEqual(
+    looksUntil(plan, 300.4).map((l) => l.atS),
+    lookTimes(plan),
+  );
+  assert.deepEqual(
+    looksUntil(plan, 120).map((l) => l.atS),
+    [60, 80, 100, 120],
+  );
+  assert.deepEqual(
+    looksUntil(plan, 30).map((l) => l.atS),
+    [30],
+  );
   // A stop a moment after a look still gives finite intervals.
   assert.ok(levelBetween(plan, 120, 120, 5).confidence < 1);
 });

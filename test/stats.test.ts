@@ -23,9 +23,7 @@ interface Fixture {
 }
 
 // Compiled to dist/test/stats.test.js; the fixture stays in test/fixtures.
-const fixture = JSON.parse(
-  readFileSync(new URL('../../test/fixtures/stats.json', import.meta.url), 'utf8'),
-) as Fixture;
+const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/stats.json', import.meta.url), 'utf8')) as Fixture;
 
 /** |actual − expected| ≤ rtol·|expected| (+ a tiny absolute floor for expected values of exactly 0). */
 function assertClose(actual: number, expected: number, rtol: number, what: string, atol = 1e-300): void {
@@ -124,15 +122,28 @@ test('detectSteadyStart matches the brute-force scipy.stats.linregress argmin', 
     }
   }
   const names = fixture.steadyStart.map((c) => c.name).join('; ');
-  assert.ok(fixture.steadyStart.some((c) => c.expected.index === c.options.earliest), `a case keeps everything: ${names}`);
-  assert.ok(fixture.steadyStart.some((c) => c.expected.index === c.expected.lastCandidate), `a case hits the cut limit: ${names}`);
+  assert.ok(
+    fixture.steadyStart.some((c) => c.expected.index === c.options.earliest),
+    `a case keeps everything: ${names}`,
+  );
+  assert.ok(
+    fixture.steadyStart.some((c) => c.expected.index === c.expected.lastCandidate),
+    `a case hits the cut limit: ${names}`,
+  );
 });
 
 test('detectSteadyStart returns earliest on a constant series', () => {
   // Every centred sum is exactly 0, so every candidate scores 0 and the tie goes to the earliest.
   const t = jitteredTimes(seededRandom(4), 120, 2);
   for (const earliest of [0, 3, 17]) {
-    assert.equal(detectSteadyStart(t, t.map(() => 5e7), { earliest, maxCutShare: 0.5, minPoints: 10 }), earliest);
+    assert.equal(
+      detectSteadyStart(
+        t,
+        t.map(() => 5e7),
+        { earliest, maxCutShare: 0.5, minPoints: 10 },
+      ),
+      earliest,
+    );
   }
 });
 
@@ -152,7 +163,10 @@ function exactLines(seed: number, count: number): { t: number[]; y: number[]; op
     const slope = Math.floor((rand() - 0.3) * 5000);
     const intercept = Math.floor(1e7 + 1e8 * rand());
     const y = t.map((x) => intercept + slope * x);
-    assert.ok(y.every((v, i) => v - slope * t[i]! === intercept), 'the series is exactly linear in doubles');
+    assert.ok(
+      y.every((v, i) => v - slope * t[i]! === intercept),
+      'the series is exactly linear in doubles',
+    );
     cases.push({ t, y, options: { earliest: Math.floor(rand() * 10), maxCutShare: 0.2 + 0.6 * rand(), minPoints: 10 + Math.floor(rand() * 20) } });
   }
   return cases;
@@ -160,17 +174,14 @@ function exactLines(seed: number, count: number): { t: number[]; y: number[]; op
 
 // On an exactly linear series every candidate's SSR is 0 in exact arithmetic (scipy.stats.linregress gives stderr 0
 // for all of them, so the reference argmin is `earliest`); the suffix sums leave rounding residue that must not decide.
-test(
-  'detectSteadyStart returns earliest on an exactly linear series',
-  () => {
-    const failures: string[] = [];
-    for (const [k, c] of exactLines(1, 40).entries()) {
-      const start = detectSteadyStart(c.t, c.y, c.options);
-      if (start !== c.options.earliest) failures.push(`case ${k} (n=${c.t.length}): ${start} instead of ${c.options.earliest}`);
-    }
-    assert.deepEqual(failures, []);
-  },
-);
+test('detectSteadyStart returns earliest on an exactly linear series', () => {
+  const failures: string[] = [];
+  for (const [k, c] of exactLines(1, 40).entries()) {
+    const start = detectSteadyStart(c.t, c.y, c.options);
+    if (start !== c.options.earliest) failures.push(`case ${k} (n=${c.t.length}): ${start} instead of ${c.options.earliest}`);
+  }
+  assert.deepEqual(failures, []);
+});
 
 test('detectSteadyStart never cuts more than maxCutShare nor leaves fewer than minPoints', () => {
   const rand = seededRandom(2);

@@ -36,9 +36,7 @@ interface Fixture {
   theilSenGrouped: GroupedCase[];
 }
 
-const fixture = JSON.parse(
-  readFileSync(new URL('../../test/fixtures/stats.json', import.meta.url), 'utf8'),
-) as Fixture;
+const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/stats.json', import.meta.url), 'utf8')) as Fixture;
 
 function assertClose(actual: number, expected: number, rtol: number, what: string): void {
   const ok = actual === expected || Math.abs(actual - expected) <= rtol * Math.abs(expected);
@@ -165,7 +163,13 @@ test('selection through the sampling rounds agrees with brute force (1e6-pair in
   const makers: [string, (i: number) => [number, number]][] = [
     ['heap bytes with noise', (i) => [i, 1e8 + 1000 * i + Math.round((random() - 0.5) * 1e6)]],
     ['few distinct values', (i) => [i, Math.floor(random() * 5)]],
-    ['ties in t', () => { const t = Math.floor(random() * 100); return [t, t + Math.floor(random() * 50)]; }],
+    [
+      'ties in t',
+      () => {
+        const t = Math.floor(random() * 100);
+        return [t, t + Math.floor(random() * 50)];
+      },
+    ],
     ['step', (i) => [i, i < 700 ? 1e7 : 2e7]],
     ['pages: tied non-representable slopes', (i) => [i, 4096 * Math.floor(i / 3)]],
   ];
@@ -177,7 +181,10 @@ test('selection through the sampling rounds agrees with brute force (1e6-pair in
       t.push(ti);
       y.push(yi);
     }
-    const groups = [{ t: t.slice(0, 1100), y: y.slice(0, 1100) }, { t: t.slice(1100), y: y.slice(1100) }];
+    const groups = [
+      { t: t.slice(0, 1100), y: y.slice(0, 1100) },
+      { t: t.slice(1100), y: y.slice(1100) },
+    ];
     for (const data of [[{ t, y }], groups]) {
       const all = bruteSlopes(data);
       const n = all.length;
@@ -231,7 +238,10 @@ test('a 90 000-point series: exact ranks on y = t² (slopes i + j)', () => {
   assert.equal(result.low, parabolaSlopeAtRank(n, result.lowRank));
   assert.equal(result.high, parabolaSlopeAtRank(n, result.highRank));
   const ranks = [0, 12_345_678, slopes.pairs - 1];
-  assert.deepEqual(Array.from(slopes.select(ranks)), ranks.map((k) => parabolaSlopeAtRank(n, k)));
+  assert.deepEqual(
+    Array.from(slopes.select(ranks)),
+    ranks.map((k) => parabolaSlopeAtRank(n, k)),
+  );
 });
 
 test('a 90 000-point noisy series: selected slopes sit exactly at their rank', () => {
@@ -321,7 +331,13 @@ test('bad input throws RangeError', () => {
   assert.throws(() => theilSen([{ t: [0, 1, NaN], y: [1, 2, 3] }]), RangeError);
   assert.throws(() => theilSen([{ t: [0, 1, 2], y: [1, Infinity, 3] }]), RangeError);
   assert.throws(() => theilSen([{ t: [0, 1], y: [1, 2] }]), RangeError);
-  assert.equal(theilSen([{ t: [0, 1], y: [1, 2] }, { t: [5], y: [3] }]).slope, 1); // 3 points over two groups
+  assert.equal(
+    theilSen([
+      { t: [0, 1], y: [1, 2] },
+      { t: [5], y: [3] },
+    ]).slope,
+    1,
+  ); // 3 points over two groups
   assert.throws(() => theilSen([{ t: [4, 4, 4], y: [1, 2, 3] }]), RangeError); // no pair with distinct t
   assert.throws(() => theilSen([ok], { confidence: 0.5 }), RangeError);
   assert.throws(() => theilSen([ok], { confidence: 1 }), RangeError);

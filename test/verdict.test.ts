@@ -115,7 +115,8 @@ function series(spec: SeriesSpec): WorkerSeries {
       externalBytes: Math.round(external.base + (external.perHour / 3600) * t + external.sd * externalNoise()),
       arrayBuffersBytes: 0,
       activeHandles: spec.handles?.(t, handleDraw) ?? 12,
-      rssBytes: 60 * MB, codeBytes: spec.code?.(t) ?? 0,
+      rssBytes: 60 * MB,
+      codeBytes: spec.code?.(t) ?? 0,
     });
   }
   if (spec.cooldownHeap !== undefined) {
@@ -129,7 +130,8 @@ function series(spec: SeriesSpec): WorkerSeries {
       externalBytes: external.base,
       arrayBuffersBytes: 0,
       activeHandles: 0,
-      rssBytes: 60 * MB, codeBytes: 0,
+      rssBytes: 60 * MB,
+      codeBytes: 0,
     });
   }
   return s;
@@ -155,9 +157,11 @@ function describe(a: WorkerAnalysis): string {
   if (a.state !== 'fitted') return `${a.state} ${a.verdict}: ${a.reason}`;
   const h = a.heap;
   const mbh = (v: number): string => `${(v / MB).toFixed(3)}`;
-  return `${a.verdict} (heap ${h.verdict}/${h.shape}, ${mbh(h.slopePerHour)} MB/h [${mbh(h.ci95[0])}, ${mbh(h.ci95[1])}], ` +
+  return (
+    `${a.verdict} (heap ${h.verdict}/${h.shape}, ${mbh(h.slopePerHour)} MB/h [${mbh(h.ci95[0])}, ${mbh(h.ci95[1])}], ` +
     `p ${h.trendP.toFixed(3)}, inflation ${h.autocorrelationInflation.toFixed(2)}, from ${a.steadyFromS}s, ` +
-    `external ${a.external.verdict}/${a.external.shape}, handles ${a.handles.verdict}/${a.handles.shape}): ${a.reason}`;
+    `external ${a.external.verdict}/${a.external.shape}, handles ${a.handles.verdict}/${a.handles.shape}): ${a.reason}`
+  );
 }
 
 function assertFitted(a: WorkerAnalysis): asserts a is Fitted {
@@ -398,7 +402,7 @@ test('a batch of 3 MB built up and dropped every 8 s passes in 3 minutes as boun
   }
 });
 
-test('the same batch whose lows climb 8 MB/h is a leak, its lows\' slope near the truth', () => {
+test("the same batch whose lows climb 8 MB/h is a leak, its lows' slope near the truth", () => {
   for (const seed of seeds(95, 5)) {
     const a = analyze({ seconds: 180, seed, warmupS: 18, leakPerHour: 8 * MB, shape: (s) => 3 * MB * ((s % 8) / 8) });
     assertFitted(a);
@@ -411,7 +415,7 @@ test('the same batch whose lows climb 8 MB/h is a leak, its lows\' slope near th
 test('heap growth of 100 MB/h with compiled code growing as fast is a leak of compiled functions, never JIT warm-up', () => {
   // A validator compiled per call and kept: the judged heap and code_bytes both climb linearly.
   for (const seed of seeds(100, 3)) {
-    const a = analyze({ seconds: 120, seed, warmupS: 12, leakPerHour: 100 * MB, code: (t) => 2 * MB + (100 * MB / 3600) * t });
+    const a = analyze({ seconds: 120, seed, warmupS: 12, leakPerHour: 100 * MB, code: (t) => 2 * MB + ((100 * MB) / 3600) * t });
     assertFitted(a);
     assertVerdict(a, 'leak');
     assert.notEqual(a.heap.shape, 'warming', describe(a));
@@ -420,7 +424,7 @@ test('heap growth of 100 MB/h with compiled code growing as fast is a leak of co
 
 test('heap growth of 3 MB/h while compiled code grows 2 MB/h is JIT warm-up in a short run, not a leak', () => {
   for (const seed of seeds(105, 3)) {
-    const a = analyze({ seconds: 120, seed, warmupS: 12, leakPerHour: 3 * MB, code: (t) => 2 * MB + (2 * MB / 3600) * t });
+    const a = analyze({ seconds: 120, seed, warmupS: 12, leakPerHour: 3 * MB, code: (t) => 2 * MB + ((2 * MB) / 3600) * t });
     assertFitted(a);
     assertVerdict(a, 'inconclusive');
     assert.equal(a.heap.shape, 'warming', describe(a));
@@ -439,7 +443,7 @@ test('at a look before the budget, growth whose later half is not clearly over t
     assertFitted(final);
     if (final.heap.verdict === 'leak' && early.heap.verdict !== 'leak') differed++;
   }
-  assert.ok(differed > 0, 'some runs are leaks by the final look\'s rule and not by the early one');
+  assert.ok(differed > 0, "some runs are leaks by the final look's rule and not by the early one");
 });
 
 test('at a look before the budget, a staircase showing one step so far is not passed as a one-time step', () => {
@@ -552,8 +556,9 @@ test('a slope near the limit under 20 KB noise is inconclusive, saying what the 
 
 test('a run as long as the advice says decides a slope near the limit', () => {
   // A 2-minute run whose estimate is near the truth, so the advice is about the real slope.
-  const first = seeds(110, 20).map((seed) => analyze(nearLimit(seed))).find((a) =>
-    a.state === 'fitted' && a.heap.shape === 'unresolved' && Math.abs(a.heap.slopePerHour - 1.2 * LIMIT_PER_HOUR) < 0.1 * LIMIT_PER_HOUR);
+  const first = seeds(110, 20)
+    .map((seed) => analyze(nearLimit(seed)))
+    .find((a) => a.state === 'fitted' && a.heap.shape === 'unresolved' && Math.abs(a.heap.slopePerHour - 1.2 * LIMIT_PER_HOUR) < 0.1 * LIMIT_PER_HOUR);
   assert.ok(first !== undefined);
   const need = parseDuration(ADVICE.exec(first.reason)?.[2] ?? '');
   assert.ok(need !== undefined, first.reason);
@@ -634,8 +639,21 @@ test('a run that never left its recorded warm-up has no steady window', () => {
 test('a worker respawned every 2 s has no fittable segment, and the reason does not claim too few samples', () => {
   const s = new WorkerSeries('w', 'w#0');
   for (let t = 0; t < 12; t++) {
-    s.add({ elapsedS: t, segment: t >> 1, phase: 'steady', workload: 'w', worker: 'w#0', opsTotal: (t % 2) * 100, errorsTotal: 0,
-      heapBytes: 8 * MB, externalBytes: MB, arrayBuffersBytes: 0, activeHandles: 12, rssBytes: 60 * MB, codeBytes: 0 });
+    s.add({
+      elapsedS: t,
+      segment: t >> 1,
+      phase: 'steady',
+      workload: 'w',
+      worker: 'w#0',
+      opsTotal: (t % 2) * 100,
+      errorsTotal: 0,
+      heapBytes: 8 * MB,
+      externalBytes: MB,
+      arrayBuffersBytes: 0,
+      activeHandles: 12,
+      rssBytes: 60 * MB,
+      codeBytes: 0,
+    });
   }
   const a = analyzeWorker(s, settings({ warmup: 0 }), false);
   assert.equal(a.state, 'insufficient', describe(a));
@@ -663,7 +681,8 @@ test('growth over the window above --max-growth is a leak even under the slope l
 test('a respawned worker leaking at the same rate in both lives is a leak at that rate (segments fitted apart, pooled)', () => {
   const truth = 4 * MB;
   const runs = seeds(180, 5).map((seed) =>
-    analyze({ seconds: 300, seed, leakPerHour: truth, respawnAtS: 180, respawnBase: 7.5 * MB }, settings({ warmup: 0 })));
+    analyze({ seconds: 300, seed, leakPerHour: truth, respawnAtS: 180, respawnBase: 7.5 * MB }, settings({ warmup: 0 })),
+  );
   assert.ok(held(runs, truth) >= 4, `a 95 % interval holds the truth in at least 4 of 5 runs: ${runs.map(describe).join('\n')}`);
   for (const a of runs) {
     assertFitted(a);
@@ -685,7 +704,7 @@ test('a clean respawned worker passes: the drop at the respawn is neither shrink
   }
 });
 
-test('auto warm-up does not cut a respawned worker\'s first life as if it were warm-up', () => {
+test("auto warm-up does not cut a respawned worker's first life as if it were warm-up", () => {
   const a = analyze({ seconds: 300, seed: 195, leakPerHour: 4 * MB, respawnAtS: 120, respawnBase: 7.5 * MB });
   assertFitted(a);
   assertVerdict(a, 'leak');
@@ -729,7 +748,13 @@ test('a workload takes its worst worker and names it in the reason', () => {
   const result = analyzeWorkload('w', [clean, leaking], settings(), new Set(), new Map([['w#1', 2]]));
   assert.equal(result.verdict, 'leak', result.reason);
   assert.match(result.reason, /^w#1 heap grows/);
-  assert.deepEqual(result.workers.map((w) => [w.worker, w.verdict]), [['w#0', 'pass'], ['w#1', 'leak']]);
+  assert.deepEqual(
+    result.workers.map((w) => [w.worker, w.verdict]),
+    [
+      ['w#0', 'pass'],
+      ['w#1', 'leak'],
+    ],
+  );
   assert.equal(result.respawns, 2);
   assert.equal(result.opsTotal, clean.opsTotal + leaking.opsTotal);
 });
@@ -743,8 +768,13 @@ test('among leaking workers the steepest decides', () => {
 });
 
 test('a worker out of memory makes its workload a leak', () => {
-  const result = analyzeWorkload('w', [series({ seconds: 120, seed: 214, worker: 'w#0' }), series({ seconds: 60, seed: 215, worker: 'w#1' })],
-    settings(), new Set(['w#1']), new Map());
+  const result = analyzeWorkload(
+    'w',
+    [series({ seconds: 120, seed: 214, worker: 'w#0' }), series({ seconds: 60, seed: 215, worker: 'w#1' })],
+    settings(),
+    new Set(['w#1']),
+    new Map(),
+  );
   assert.equal(result.verdict, 'leak');
   assert.match(result.reason, /w#1 ran out of memory/);
 });
@@ -757,7 +787,7 @@ test('two workers each leaking 0.8× the limit: the pooled heap trend is fitted,
   const [lo = NaN, hi = NaN] = slopes.sort((a, b) => a - b);
   assert.ok(result.heap.slopePerHour >= lo && result.heap.slopePerHour <= hi, `${result.heap.slopePerHour} in [${lo}, ${hi}]`);
   const samples = result.workers.reduce((sum, w) => sum + (w.state === 'fitted' ? w.heap.steadySamples : 0), 0);
-  assert.equal(result.heap.steadySamples, samples, 'the pooled fit uses every worker\'s steady window');
+  assert.equal(result.heap.steadySamples, samples, "the pooled fit uses every worker's steady window");
 });
 
 test('a leak at 1.2× the limit in every worker, which not every worker resolves alone, is found pooled over 16 workers', () => {
@@ -787,7 +817,7 @@ test('a workload whose every operation fails, or that completes none, is an erro
   assert.equal(someFail.verdict, 'pass', someFail.reason);
 });
 
-test('a look\'s error is split half to the pooled fit and half over the workers; one worker takes all of it', () => {
+test("a look's error is split half to the pooled fit and half over the workers; one worker takes all of it", () => {
   assert.deepEqual(familyLevels(0.95, 1), { pooled: 0.95, worker: 0.95 });
   const two = familyLevels(0.95, 2);
   assertClose(two.pooled, 0.975, 1e-12, 'pooled, 2 workers');
@@ -796,20 +826,32 @@ test('a look\'s error is split half to the pooled fit and half over the workers;
   assertClose(eight.pooled, 0.995, 1e-12, 'pooled, 8 workers');
   assertClose(eight.worker, 1 - 0.01 / 16, 1e-12, 'each of 8 workers');
   // The union's error is the look's: half + workers × (half / workers).
-  assertClose((1 - eight.pooled) + 8 * (1 - eight.worker), 0.01, 1e-12, 'the union');
+  assertClose(1 - eight.pooled + 8 * (1 - eight.worker), 0.01, 1e-12, 'the union');
 });
 
-test('a workload\'s leaking workers are judged at their share of the level, and their reasons say it', () => {
+test("a workload's leaking workers are judged at their share of the level, and their reasons say it", () => {
   const leaking = [0, 1].map((i) => series({ seconds: 120, seed: 215 + i, worker: `w#${i}`, leakPerHour: 8 * MB }));
   const result = analyzeWorkload('w', leaking, settings(), new Set(), new Map());
   assert.equal(result.confidence, 0.975);
-  assert.deepEqual(result.workers.map((w) => [w.verdict, w.state === 'fitted' ? w.confidence : undefined]), [['leak', 0.9875], ['leak', 0.9875]]);
+  assert.deepEqual(
+    result.workers.map((w) => [w.verdict, w.state === 'fitted' ? w.confidence : undefined]),
+    [
+      ['leak', 0.9875],
+      ['leak', 0.9875],
+    ],
+  );
   assert.equal(result.verdict, 'leak', result.reason);
   assert.match(result.reason, /98\.8% CI/);
   // A pass needs every worker: each is judged at the look's own level.
   const clean = [0, 1].map((i) => series({ seconds: 120, seed: 217 + i, worker: `w#${i}` }));
   const passed = analyzeWorkload('w', clean, settings(), new Set(), new Map());
-  assert.deepEqual(passed.workers.map((w) => [w.verdict, w.state === 'fitted' ? w.confidence : undefined]), [['pass', 0.95], ['pass', 0.95]]);
+  assert.deepEqual(
+    passed.workers.map((w) => [w.verdict, w.state === 'fitted' ? w.confidence : undefined]),
+    [
+      ['pass', 0.95],
+      ['pass', 0.95],
+    ],
+  );
 });
 
 test('the worst verdict orders error over leak over inconclusive over pass', () => {

@@ -16,7 +16,10 @@ test('soak short decides every clean built-in workload pass within its budget, a
   const out = join(tempDir(), 'run');
   const result = await runCli(['short', '--out', out]);
   const summary = readSummary(out);
-  assert.deepEqual(summary.workloads.map((w) => w.name), builtIns);
+  assert.deepEqual(
+    summary.workloads.map((w) => w.name),
+    builtIns,
+  );
   for (const w of summary.workloads) {
     assert.equal(w.verdict, 'pass', `${w.name}: ${w.reason}\n${explain(result, out)}`);
     assert.equal(w.errorsTotal < w.opsTotal / 2, true, `${w.name}: ${w.errorsTotal} errors in ${w.opsTotal} operations`);
@@ -47,10 +50,14 @@ test('soak short decides every clean built-in workload pass within its budget, a
 });
 
 for (const [label, params] of [
-  ['inproc webhook (dedup map), cache, circuit-breaker (listener), refresh-manager (interval)',
-    ['webhook.leak=dedup', 'cache.leak=side-index', 'circuit-breaker.leak=listener', 'refresh-manager.leak=interval']],
-  ['http webhook (per-request listener), circuit-breaker (timer), refresh-manager (watchdog handle)',
-    ['webhook.transport=http', 'webhook.leak=listener', 'circuit-breaker.leak=timer', 'refresh-manager.leak=handle']],
+  [
+    'inproc webhook (dedup map), cache, circuit-breaker (listener), refresh-manager (interval)',
+    ['webhook.leak=dedup', 'cache.leak=side-index', 'circuit-breaker.leak=listener', 'refresh-manager.leak=interval'],
+  ],
+  [
+    'http webhook (per-request listener), circuit-breaker (timer), refresh-manager (watchdog handle)',
+    ['webhook.transport=http', 'webhook.leak=listener', 'circuit-breaker.leak=timer', 'refresh-manager.leak=handle'],
+  ],
 ] as const) {
   test(`leak switches are found by soak short before its budget: ${label}`, async () => {
     const out = join(tempDir(), 'run');
@@ -61,7 +68,10 @@ for (const [label, params] of [
     for (const w of summary.workloads) {
       assert.equal(w.verdict, 'leak', `${w.name}: ${w.reason}`);
       // A workload stops at the look where a worker or the pooled fit over its workers is a leak; the others may be undecided then, but none is clean.
-      assert.ok(w.workers.every((k) => k.verdict !== 'pass'), `${w.name}: no worker passes: ${w.workers.map((k) => k.reason).join('; ')}`);
+      assert.ok(
+        w.workers.every((k) => k.verdict !== 'pass'),
+        `${w.name}: no worker passes: ${w.workers.map((k) => k.reason).join('; ')}`,
+      );
       assert.ok(w.decidedAtS !== null, `${w.name} was decided at a look, not at the budget`);
     }
     assert.equal(summary.sequential?.stoppedEarly, true, `the run stopped once all were decided (${summary.run.elapsedS}s)`);

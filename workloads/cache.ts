@@ -111,12 +111,7 @@ function tenantOf(keyIndex: number, tenants: number): string {
 }
 
 /** Builds a policy document of roughly `valueBytes` serialized size, as a store would return it. */
-function buildPolicy(
-  keyIndex: number,
-  version: number,
-  p: CacheParams,
-  random: () => number,
-): PolicyDocument {
+function buildPolicy(keyIndex: number, version: number, p: CacheParams, random: () => number): PolicyDocument {
   const tenant = tenantOf(keyIndex, p.tenants);
   const env = ENVS[keyIndex % ENVS.length] as string;
   // Serialized, a document is ~150 bytes of fixed fields plus ~200 per statement plus the description.
@@ -133,10 +128,7 @@ function buildPolicy(
       effect: random() < 0.15 ? 'deny' : 'allow',
       actions,
       resources: [`res:${tenant}:${service}/${env}/*`, `res:${tenant}:${service}/shared/${i}`],
-      conditions:
-        random() < 0.5
-          ? [{ key: 'region', op: 'eq', value: pick(REGIONS, random) }]
-          : [{ key: 'team', op: 'prefix', value: `team-${keyIndex % 7}` }],
+      conditions: random() < 0.5 ? [{ key: 'region', op: 'eq', value: pick(REGIONS, random) }] : [{ key: 'team', op: 'prefix', value: `team-${keyIndex % 7}` }],
     });
   }
   const descriptionLength = Math.max(16, p.valueBytes - 150 - statementCount * 200);

@@ -52,7 +52,10 @@ class CallCancelledError extends Error {
 }
 class DownstreamError extends Error {
   override readonly name = 'DownstreamError';
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -183,10 +186,11 @@ class CircuitBreaker extends EventEmitter<BreakerEvents> {
     if (to === 'open') {
       this.counters.opened++;
       this.#openedAt = performance.now();
-      if (!this.#disposed) this.#openTimer = setTimeout(() => {
-        this.#openTimer = undefined;
-        this.#transition('half-open');
-      }, this.openMs);
+      if (!this.#disposed)
+        this.#openTimer = setTimeout(() => {
+          this.#openTimer = undefined;
+          this.#transition('half-open');
+        }, this.openMs);
     } else if (to === 'half-open') {
       this.counters.halfOpened++;
     } else {
@@ -309,10 +313,7 @@ async function callThrough(state: State, client: Client, req: Request, shutdown:
 
   const startedAt = performance.now();
   const call = new AbortController();
-  const timeout = setTimeout(
-    () => call.abort(new CallTimeoutError(`${downstream.name}: no answer in ${state.p.callTimeoutMs} ms`)),
-    state.p.callTimeoutMs,
-  );
+  const timeout = setTimeout(() => call.abort(new CallTimeoutError(`${downstream.name}: no answer in ${state.p.callTimeoutMs} ms`)), state.p.callTimeoutMs);
   const onShutdown = (): void => call.abort(shutdown.reason);
   shutdown.addEventListener('abort', onShutdown, { once: true });
   let settled = false;
@@ -321,12 +322,13 @@ async function callThrough(state: State, client: Client, req: Request, shutdown:
     if (to === 'open' && !settled) call.abort(new CallCancelledError(`${breaker.name} opened during ${req.method} ${req.path}`));
   };
   // Traced calls log every transition they witness, through a wrapper around the handler.
-  const listener = req.traceId === undefined
-    ? onState
-    : (from: BreakerState, to: BreakerState): void => {
-        if (!settled) state.trace.push(`${req.traceId} ${breaker.name} ${from}->${to}`);
-        onState(from, to);
-      };
+  const listener =
+    req.traceId === undefined
+      ? onState
+      : (from: BreakerState, to: BreakerState): void => {
+          if (!settled) state.trace.push(`${req.traceId} ${breaker.name} ${from}->${to}`);
+          onState(from, to);
+        };
   breaker.on('state', listener);
   const watchdog = setInterval(() => {
     state.slowCalls.logged++;

@@ -138,38 +138,107 @@ interface Rule {
 }
 
 const RULES: readonly Rule[] = [
-  { alertname: 'KubePodCrashLooping', severity: 'warning', criticalShare: 0.1, weight: 4,
+  {
+    alertname: 'KubePodCrashLooping',
+    severity: 'warning',
+    criticalShare: 0.1,
+    weight: 4,
     expr: 'max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}[5m]) >= 1',
-    metric: 'restarts in 10m', unit: '', threshold: 3 },
-  { alertname: 'KubePodNotReady', severity: 'warning', criticalShare: 0.05, weight: 3,
+    metric: 'restarts in 10m',
+    unit: '',
+    threshold: 3,
+  },
+  {
+    alertname: 'KubePodNotReady',
+    severity: 'warning',
+    criticalShare: 0.05,
+    weight: 3,
     expr: 'sum by (namespace, pod) (kube_pod_status_phase{phase=~"Pending|Unknown"}) > 0',
-    metric: 'minutes not ready', unit: 'm', threshold: 15 },
-  { alertname: 'HighCPUUsage', severity: 'warning', criticalShare: 0.2, weight: 4,
+    metric: 'minutes not ready',
+    unit: 'm',
+    threshold: 15,
+  },
+  {
+    alertname: 'HighCPUUsage',
+    severity: 'warning',
+    criticalShare: 0.2,
+    weight: 4,
     expr: 'sum by (namespace, pod) (rate(container_cpu_usage_seconds_total[5m])) / sum by (namespace, pod) (kube_pod_container_resource_limits{resource="cpu"}) > 0.9',
-    metric: 'CPU usage', unit: '%', threshold: 90 },
-  { alertname: 'HighMemoryUsage', severity: 'warning', criticalShare: 0.2, weight: 3,
+    metric: 'CPU usage',
+    unit: '%',
+    threshold: 90,
+  },
+  {
+    alertname: 'HighMemoryUsage',
+    severity: 'warning',
+    criticalShare: 0.2,
+    weight: 3,
     expr: 'container_memory_working_set_bytes / container_spec_memory_limit_bytes > 0.9',
-    metric: 'memory usage', unit: '%', threshold: 90 },
-  { alertname: 'HTTPErrorRateHigh', severity: 'critical', criticalShare: 1, weight: 2,
+    metric: 'memory usage',
+    unit: '%',
+    threshold: 90,
+  },
+  {
+    alertname: 'HTTPErrorRateHigh',
+    severity: 'critical',
+    criticalShare: 1,
+    weight: 2,
     expr: 'sum by (service) (rate(http_requests_total{code=~"5.."}[5m])) / sum by (service) (rate(http_requests_total[5m])) > 0.05',
-    metric: 'error ratio', unit: '%', threshold: 5 },
-  { alertname: 'HTTPLatencyP99High', severity: 'warning', criticalShare: 0.15, weight: 2,
+    metric: 'error ratio',
+    unit: '%',
+    threshold: 5,
+  },
+  {
+    alertname: 'HTTPLatencyP99High',
+    severity: 'warning',
+    criticalShare: 0.15,
+    weight: 2,
     expr: 'histogram_quantile(0.99, sum by (le, service) (rate(http_request_duration_seconds_bucket[5m]))) > 0.5',
-    metric: 'p99 latency', unit: 'ms', threshold: 500 },
-  { alertname: 'DiskSpaceLow', severity: 'critical', criticalShare: 1, weight: 1,
+    metric: 'p99 latency',
+    unit: 'ms',
+    threshold: 500,
+  },
+  {
+    alertname: 'DiskSpaceLow',
+    severity: 'critical',
+    criticalShare: 1,
+    weight: 1,
     expr: 'kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes < 0.1',
-    metric: 'free space', unit: '%', threshold: 10 },
-  { alertname: 'TargetDown', severity: 'warning', criticalShare: 0.1, weight: 2,
+    metric: 'free space',
+    unit: '%',
+    threshold: 10,
+  },
+  {
+    alertname: 'TargetDown',
+    severity: 'warning',
+    criticalShare: 0.1,
+    weight: 2,
     expr: '100 * (count by (job, namespace, service) (up == 0) / count by (job, namespace, service) (up)) > 10',
-    metric: 'targets down', unit: '%', threshold: 10 },
-  { alertname: 'KafkaConsumerLagHigh', severity: 'warning', criticalShare: 0.25, weight: 2,
+    metric: 'targets down',
+    unit: '%',
+    threshold: 10,
+  },
+  {
+    alertname: 'KafkaConsumerLagHigh',
+    severity: 'warning',
+    criticalShare: 0.25,
+    weight: 2,
     expr: 'sum by (consumergroup, topic) (kafka_consumergroup_lag) > 10000',
-    metric: 'consumer lag', unit: ' msgs', threshold: 10000 },
-  { alertname: 'CertificateExpiringSoon', severity: 'info', criticalShare: 0, weight: 1,
+    metric: 'consumer lag',
+    unit: ' msgs',
+    threshold: 10000,
+  },
+  {
+    alertname: 'CertificateExpiringSoon',
+    severity: 'info',
+    criticalShare: 0,
+    weight: 1,
     expr: '(certmanager_certificate_expiration_timestamp_seconds - time()) / 86400 < 14',
-    metric: 'days to expiry', unit: 'd', threshold: 14 },
-  { alertname: 'Watchdog', severity: 'none', criticalShare: 0, weight: 1,
-    expr: 'vector(1)', metric: 'heartbeat', unit: '', threshold: 1 },
+    metric: 'days to expiry',
+    unit: 'd',
+    threshold: 14,
+  },
+  { alertname: 'Watchdog', severity: 'none', criticalShare: 0, weight: 1, expr: 'vector(1)', metric: 'heartbeat', unit: '', threshold: 1 },
 ];
 
 interface Namespace {
@@ -248,7 +317,10 @@ function pick<T>(items: readonly T[], r: number): T {
 
 function hexId(random: () => number, digits: number): string {
   let s = '';
-  while (s.length < digits) s += Math.floor(random() * 0x100000000).toString(16).padStart(8, '0');
+  while (s.length < digits)
+    s += Math.floor(random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return s.slice(0, digits);
 }
 
@@ -622,7 +694,10 @@ interface Matcher {
 const SILENCES: readonly (readonly Matcher[])[] = [
   [{ name: 'alertname', value: 'Watchdog' }],
   [{ name: 'namespace', value: /^sandbox-/ }],
-  [{ name: 'alertname', value: 'CertificateExpiringSoon' }, { name: 'cluster', value: 'prod-us-2' }],
+  [
+    { name: 'alertname', value: 'CertificateExpiringSoon' },
+    { name: 'cluster', value: 'prod-us-2' },
+  ],
 ];
 
 function silenced(labels: Record<string, string>): boolean {
@@ -791,9 +866,7 @@ interface ReceiverStats {
   cancelled: number;
 }
 
-type DeliveryResult =
-  | { ok: true; received: number; published: number }
-  | { ok: false; errors: string[] };
+type DeliveryResult = { ok: true; received: number; published: number } | { ok: false; errors: string[] };
 
 /** One request in flight: it gives up if the receiver shuts down while it waits. */
 class InFlight {
@@ -814,8 +887,16 @@ const DEDUP_PRUNE_EVERY_MS = 100;
 
 class Receiver {
   readonly stats: ReceiverStats = {
-    deliveries: 0, accepted: 0, rejected: 0, alerts: 0, resolved: 0,
-    silenced: 0, inhibited: 0, duplicates: 0, published: 0, cancelled: 0,
+    deliveries: 0,
+    accepted: 0,
+    rejected: 0,
+    alerts: 0,
+    resolved: 0,
+    silenced: 0,
+    inhibited: 0,
+    duplicates: 0,
+    published: 0,
+    cancelled: 0,
   };
   /** Lifecycle signals for in-flight requests; long-lived, one per receiver. */
   readonly lifecycle = new EventEmitter();
@@ -1221,21 +1302,18 @@ function post(t: HttpTransport, body: string, requestIdHeader: string | undefine
       'user-agent': 'Alertmanager/0.27.0',
     };
     if (requestIdHeader !== undefined) headers['x-request-id'] = requestIdHeader;
-    const req = http.request(
-      { agent: t.agent, host: '127.0.0.1', port: t.port, method: 'POST', path: WEBHOOK_PATH, headers, signal },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => {
-          const rid = res.headers['x-request-id'];
-          resolve({ status: res.statusCode ?? 0, requestId: typeof rid === 'string' ? rid : undefined, body: text });
-        });
-        res.on('error', reject);
-      },
-    );
+    const req = http.request({ agent: t.agent, host: '127.0.0.1', port: t.port, method: 'POST', path: WEBHOOK_PATH, headers, signal }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => {
+        const rid = res.headers['x-request-id'];
+        resolve({ status: res.statusCode ?? 0, requestId: typeof rid === 'string' ? rid : undefined, body: text });
+      });
+      res.on('error', reject);
+    });
     req.on('error', reject);
     req.end(body);
   });
@@ -1292,8 +1370,7 @@ async function runHttp(state: WebhookState, t: HttpTransport, ctx: WorkloadConte
 
 export default defineWorkload<WebhookParams, WebhookState>({
   name: 'webhook',
-  description:
-    'Alertmanager-style webhook receiver: alert batches decoded, validated, fingerprinted, classified, filtered, published (inproc or http)',
+  description: 'Alertmanager-style webhook receiver: alert batches decoded, validated, fingerprinted, classified, filtered, published (inproc or http)',
   params: DEFAULTS,
   paramChoices: {
     leak: LEAKS,

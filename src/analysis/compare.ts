@@ -147,10 +147,17 @@ export function compareMeasure(
   const percent = (d: number | null): number | null =>
     d === null || base.baseline === null || base.baseline === 0 ? null : (d / Math.abs(base.baseline)) * 100;
   if (typeof b === 'string' || typeof c === 'string' || tolerance === null) {
-    const problem = typeof b === 'string' ? `the baseline ${b}` : typeof c === 'string' ? `the candidate ${c}` : 'there is no reference to take the tolerance of';
+    const problem =
+      typeof b === 'string' ? `the baseline ${b}` : typeof c === 'string' ? `the candidate ${c}` : 'there is no reference to take the tolerance of';
     return {
-      ...base, difference: plainDifference, differenceCi95: null, changePercent: percent(plainDifference), reference, tolerance,
-      status: 'inconclusive', reason: `${noun} not comparable: ${problem}`,
+      ...base,
+      difference: plainDifference,
+      differenceCi95: null,
+      changePercent: percent(plainDifference),
+      reference,
+      tolerance,
+      status: 'inconclusive',
+      reason: `${noun} not comparable: ${problem}`,
     };
   }
   const change = moverDifference(b, c);
@@ -231,7 +238,7 @@ export interface RunComparison {
 }
 
 const shapeProblem: Record<string, string> = {
-  warming: 'V8 was still compiling during its window (JIT warm-up grows a short run\'s heap by 1–3 MB/h, differently run to run)',
+  warming: "V8 was still compiling during its window (JIT warm-up grows a short run's heap by 1–3 MB/h, differently run to run)",
   settling: 'its growth was still slowing (warm-up not over)',
   unresolved: 'its run could not tell its growth from noise or warm-up at the limit',
   bounded: 'it swings widely and was judged by its lows, so its slope over the window is mostly where the swings fell',
@@ -241,7 +248,10 @@ const shapeProblem: Record<string, string> = {
 /** Why two heap shapes do not give comparable slopes, or undefined when they do. */
 export function shapeMismatch(baseline: string | null, candidate: string | null): string | undefined {
   const problems: string[] = [];
-  for (const [side, shape] of [['baseline', baseline], ['candidate', candidate]] as const) {
+  for (const [side, shape] of [
+    ['baseline', baseline],
+    ['candidate', candidate],
+  ] as const) {
     if (shape === null || COMPARABLE_SHAPES.includes(shape)) continue;
     problems.push(`the ${side}'s heap shape is '${shape}': ${shapeProblem[shape] ?? 'not a steady rate'}`);
   }
@@ -259,15 +269,27 @@ export function compareWorkload(
   if (baseline === undefined || candidate === undefined) {
     const only = baseline === undefined ? 'candidate' : 'baseline';
     return {
-      name, status: `only-in-${only}`, reason: `only the ${only} run has this workload, so there is nothing to compare it with`,
-      verdictWorsened: false, baseline: side(baseline), candidate: side(candidate), slope: null, bytesPerOp: null,
+      name,
+      status: `only-in-${only}`,
+      reason: `only the ${only} run has this workload, so there is nothing to compare it with`,
+      verdictWorsened: false,
+      baseline: side(baseline),
+      candidate: side(candidate),
+      slope: null,
+      bytesPerOp: null,
     };
   }
   const errored = [baseline.verdict === 'error' ? 'baseline' : '', candidate.verdict === 'error' ? 'candidate' : ''].filter((s) => s !== '');
   if (errored.length > 0) {
     return {
-      name, status: 'inconclusive', reason: `not comparable: its verdict is 'error' in the ${errored.join(' and the ')} run, so its figures do not describe a soak`,
-      verdictWorsened: false, baseline: side(baseline), candidate: side(candidate), slope: null, bytesPerOp: null,
+      name,
+      status: 'inconclusive',
+      reason: `not comparable: its verdict is 'error' in the ${errored.join(' and the ')} run, so its figures do not describe a soak`,
+      verdictWorsened: false,
+      baseline: side(baseline),
+      candidate: side(candidate),
+      slope: null,
+      bytesPerOp: null,
     };
   }
   const bh = baseline.heap;
@@ -290,14 +312,23 @@ export function compareWorkload(
   );
   const verdictWorsened = (baseline.verdict === 'pass' || baseline.verdict === 'inconclusive') && candidate.verdict === 'leak';
   const measures = [slope, bytesPerOp];
-  const status: ChangeStatus = verdictWorsened || measures.some((m) => m.status === 'regression')
-    ? 'regression'
-    : measures.some((m) => m.status === 'inconclusive')
-      ? 'inconclusive'
-      : measures.some((m) => m.status === 'improvement') ? 'improvement' : 'unchanged';
+  const status: ChangeStatus =
+    verdictWorsened || measures.some((m) => m.status === 'regression')
+      ? 'regression'
+      : measures.some((m) => m.status === 'inconclusive')
+        ? 'inconclusive'
+        : measures.some((m) => m.status === 'improvement')
+          ? 'improvement'
+          : 'unchanged';
   return {
-    name, status, reason: workloadReason(status, verdictWorsened, baseline.verdict, candidate.verdict, slope, bytesPerOp, notComparable),
-    verdictWorsened, baseline: side(baseline), candidate: side(candidate), slope, bytesPerOp,
+    name,
+    status,
+    reason: workloadReason(status, verdictWorsened, baseline.verdict, candidate.verdict, slope, bytesPerOp, notComparable),
+    verdictWorsened,
+    baseline: side(baseline),
+    candidate: side(candidate),
+    slope,
+    bytesPerOp,
   };
 }
 
@@ -332,10 +363,13 @@ export function compareRuns(baseline: RunFigures, candidate: RunFigures): RunCom
   const workloads = names.map((name) => compareWorkload(name, b.get(name), c.get(name), baseline.thresholds.maxSlopeBytesPerHour));
   const regressions = workloads.filter((w) => w.status === 'regression').map((w) => w.name);
   const inconclusive = workloads.filter((w) => w.status !== 'regression' && w.status !== 'improvement' && w.status !== 'unchanged').map((w) => w.name);
-  const result: OverallStatus = regressions.length > 0
-    ? 'regression'
-    : inconclusive.length > 0
-      ? 'inconclusive'
-      : workloads.some((w) => w.status === 'improvement') ? 'improvement' : 'unchanged';
+  const result: OverallStatus =
+    regressions.length > 0
+      ? 'regression'
+      : inconclusive.length > 0
+        ? 'inconclusive'
+        : workloads.some((w) => w.status === 'improvement')
+          ? 'improvement'
+          : 'unchanged';
   return { result, regressions, inconclusive, workloads };
 }

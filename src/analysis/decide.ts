@@ -44,8 +44,13 @@ export function analyzeAtLook(input: LookInput, name: string, level: LookLevel, 
 }
 
 /** The undecided workloads that the look at `level` decides. */
-export function takeLook(input: LookInput, names: readonly string[], level: LookLevel, settings: AnalysisSettings,
-  decided: ReadonlyMap<string, Decision>): Map<string, Decision> {
+export function takeLook(
+  input: LookInput,
+  names: readonly string[],
+  level: LookLevel,
+  settings: AnalysisSettings,
+  decided: ReadonlyMap<string, Decision>,
+): Map<string, Decision> {
   const found = new Map<string, Decision>();
   for (const name of names) {
     if (decided.has(name)) continue;
@@ -61,8 +66,13 @@ export function takeLook(input: LookInput, names: readonly string[], level: Look
  * there), then each workload's final analysis: at its deciding look with its teardown sample, or at
  * the last look.
  */
-export function replayLooks(input: LookInput, names: readonly string[], plan: LookPlan, endS: number,
-  settings: AnalysisSettings): { outcome: SequentialOutcome; workloads: WorkloadAnalysis[] } {
+export function replayLooks(
+  input: LookInput,
+  names: readonly string[],
+  plan: LookPlan,
+  endS: number,
+  settings: AnalysisSettings,
+): { outcome: SequentialOutcome; workloads: WorkloadAnalysis[] } {
   const looks = looksUntil(plan, endS);
   const decisions = new Map<string, Decision>();
   for (const level of looks.slice(0, -1)) {

@@ -113,8 +113,14 @@ export function judgeGrowth(groups: readonly SlopeGroup[], limits: GrowthLimits,
   const significant = trend.low > limits.rate && trend.p < alpha;
   if (!significant || laterHalf === undefined || laterHalf.points < MIN_HALF_POINTS) {
     // The raw series swings too widely to say; its lows may still climb clearly (a sawtooth that keeps a residue).
-    if (envelope !== undefined && envelope.blocks >= MIN_BLOCKS_FOR_CLIMBING && lows !== undefined &&
-      lows.low > limits.rate && lows.p < alpha && !jitExplains(lows.slope, lows.low)) {
+    if (
+      envelope !== undefined &&
+      envelope.blocks >= MIN_BLOCKS_FOR_CLIMBING &&
+      lows !== undefined &&
+      lows.low > limits.rate &&
+      lows.p < alpha &&
+      !jitExplains(lows.slope, lows.low)
+    ) {
       return { shape: 'climbing', trend, lows, blockPoints: envelope.blockPoints };
     }
     return { shape: 'unresolved', trend, laterHalf };
@@ -181,5 +187,5 @@ function splitInTime(groups: readonly SlopeGroup[], half: 'first' | 'later'): Sl
 }
 
 function slice(values: ArrayLike<number>, from: number, to: number): ArrayLike<number> {
-  return values instanceof Float64Array ? values.subarray(from, to) : Array.prototype.slice.call(values, from, to) as number[];
+  return values instanceof Float64Array ? values.subarray(from, to) : (Array.prototype.slice.call(values, from, to) as number[]);
 }

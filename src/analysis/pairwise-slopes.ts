@@ -213,8 +213,7 @@ const RUN = 16;
 function sortCount(ws: Workspace, n: number, t: Float64Array, strict: boolean, sink?: PairSink): number {
   const { k1, k2 } = ws;
   // Whether a, with the same k1 as b and before it in the input, stays before b.
-  const staysBefore = (a: number, b: number): boolean =>
-    k2[a]! < k2[b]! || (k2[a] === k2[b] && (strict || t[a]! >= t[b]!));
+  const staysBefore = (a: number, b: number): boolean => k2[a]! < k2[b]! || (k2[a] === k2[b] && (strict || t[a]! >= t[b]!));
   let src = ws.order;
   let dst = ws.scratch;
   let srcKey = ws.carried;
@@ -384,10 +383,7 @@ export class PairwiseSlopes {
         throw new RangeError(`PairwiseSlopes.select: rank ${k} is not an integer in [0, ${this.pairs})`);
       }
     }
-    let windows: Window[] =
-      wanted.length > 0
-        ? [{ lo: -Infinity, hi: Infinity, countLo: 0, countHi: this.pairs, ranks: wanted, orderLo: undefined }]
-        : [];
+    let windows: Window[] = wanted.length > 0 ? [{ lo: -Infinity, hi: Infinity, countLo: 0, countHi: this.pairs, ranks: wanted, orderLo: undefined }] : [];
     while (windows.length > 0) {
       const next: Window[] = [];
       for (const w of windows) {

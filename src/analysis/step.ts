@@ -71,7 +71,10 @@ export function splitAtStep(groups: readonly SlopeGroup[], step: Step): SlopeGro
     if (i !== step.group) return [g];
     const t = Float64Array.from(g.t);
     const y = Float64Array.from(g.y);
-    return [{ t: t.subarray(0, step.index), y: y.subarray(0, step.index) }, { t: t.subarray(step.index), y: y.subarray(step.index) }];
+    return [
+      { t: t.subarray(0, step.index), y: y.subarray(0, step.index) },
+      { t: t.subarray(step.index), y: y.subarray(step.index) },
+    ];
   });
 }
 

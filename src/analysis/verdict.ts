@@ -114,18 +114,18 @@ export interface Cleanup {
 /** A worker's analysis, tagged by what could be computed. */
 export type WorkerAnalysis =
   | {
-    readonly state: 'fitted';
-    readonly worker: string;
-    readonly verdict: Verdict;
-    readonly reason: string;
-    /** Two-sided confidence of its intervals: the look's, or its share of it where it leaks (familyLevels). */
-    readonly confidence: number;
-    readonly steadyFromS: number;
-    readonly heap: HeapTrend;
-    readonly external: MeasureTrend;
-    readonly handles: MeasureTrend;
-    readonly cleanup: Cleanup | undefined;
-  }
+      readonly state: 'fitted';
+      readonly worker: string;
+      readonly verdict: Verdict;
+      readonly reason: string;
+      /** Two-sided confidence of its intervals: the look's, or its share of it where it leaks (familyLevels). */
+      readonly confidence: number;
+      readonly steadyFromS: number;
+      readonly heap: HeapTrend;
+      readonly external: MeasureTrend;
+      readonly handles: MeasureTrend;
+      readonly cleanup: Cleanup | undefined;
+    }
   | { readonly state: 'insufficient'; readonly worker: string; readonly verdict: 'inconclusive'; readonly reason: string; readonly steadySamples: number }
   | { readonly state: 'out-of-memory'; readonly worker: string; readonly verdict: 'leak'; readonly reason: string };
 
@@ -305,7 +305,11 @@ function judgeHeap(input: HeapInput, settings: AnalysisSettings): HeapJudgement 
   const { groups, opsPerS, spanS } = input;
   const points = groups.reduce((sum, g) => sum + g.t.length, 0);
   const limits = limitsFor(settings.thresholds, spanS);
-  const growth = judgeGrowth(groups, limits, { code: settings.profile === 'short' ? input.code : undefined, confidence: settings.confidence, early: settings.early });
+  const growth = judgeGrowth(groups, limits, {
+    code: settings.profile === 'short' ? input.code : undefined,
+    confidence: settings.confidence,
+    early: settings.early,
+  });
   if (growth === undefined) return undefined;
   const base = measureTrend(growth, limits);
   const unconfirmed = base.verdict === 'leak' && settings.warmup === 'auto' ? unconfirmedSinceWarmup(input, settings) : undefined;
@@ -367,8 +371,12 @@ function prepareWorker(series: WorkerSeries, settings: AnalysisSettings): Prepar
 }
 
 /** `prepared` lets analyzeWorkload find each steady window once for the worker's fit and the pooled one. */
-export function analyzeWorker(series: WorkerSeries, settings: AnalysisSettings, outOfMemory: boolean,
-  prepared: PreparedWorker = prepareWorker(series, settings)): WorkerAnalysis {
+export function analyzeWorker(
+  series: WorkerSeries,
+  settings: AnalysisSettings,
+  outOfMemory: boolean,
+  prepared: PreparedWorker = prepareWorker(series, settings),
+): WorkerAnalysis {
   const worker = series.worker;
   if (outOfMemory) {
     return { state: 'out-of-memory', worker, verdict: 'leak', reason: `${worker} ran out of memory` };
@@ -376,9 +384,10 @@ export function analyzeWorker(series: WorkerSeries, settings: AnalysisSettings, 
   const { window, steadySamples, heapGroups, input } = prepared;
   const judged = input === undefined ? undefined : judgeHeap(input, settings);
   if (window === undefined || judged === undefined) {
-    const why = steadySamples < MIN_STEADY_SAMPLES
-      ? `${steadySamples} samples in the steady window (need ${MIN_STEADY_SAMPLES})`
-      : `its ${steadySamples} steady samples are split into lives too short to fit (respawned every few samples)`;
+    const why =
+      steadySamples < MIN_STEADY_SAMPLES
+        ? `${steadySamples} samples in the steady window (need ${MIN_STEADY_SAMPLES})`
+        : `its ${steadySamples} steady samples are split into lives too short to fit (respawned every few samples)`;
     return {
       state: 'insufficient',
       worker,
@@ -395,7 +404,18 @@ export function analyzeWorker(series: WorkerSeries, settings: AnalysisSettings, 
   const cleanup = cleanupOf(series, heapGroups);
   const verdict = worstVerdict([heap.verdict, external.verdict, handles.verdict, cleanup?.ok === false ? 'leak' : 'pass']);
   const reason = explainWorker(worker, verdict, { judged, external, handles, cleanup, settings });
-  return { state: 'fitted', worker, verdict, reason, confidence: settings.confidence ?? CONFIDENCE, steadyFromS: window.fromS, heap, external, handles, cleanup };
+  return {
+    state: 'fitted',
+    worker,
+    verdict,
+    reason,
+    confidence: settings.confidence ?? CONFIDENCE,
+    steadyFromS: window.fromS,
+    heap,
+    external,
+    handles,
+    cleanup,
+  };
 }
 
 function heapInput(window: SteadyWindow, groups: readonly SlopeGroup[]): HeapInput {
@@ -462,8 +482,10 @@ function explainWorker(
       return `${worker} off-heap memory (Buffers, ArrayBuffers) grows ${rateText(external.slopePerHour)} (${ciText(external.ci95, settings.confidence)}), above ${limitText}; the JS heap does not show it`;
     }
     if (handles.verdict === 'leak') {
-      return `${worker} active handles (timers, sockets) grow ${handles.slopePerHour.toFixed(1)}/h (${handles.ci95[0].toFixed(1)} to ${handles.ci95[1].toFixed(1)}/h), ` +
-        `${Math.round(handles.growth)} more over the steady window: something opened is never closed`;
+      return (
+        `${worker} active handles (timers, sockets) grow ${handles.slopePerHour.toFixed(1)}/h (${handles.ci95[0].toFixed(1)} to ${handles.ci95[1].toFixed(1)}/h), ` +
+        `${Math.round(handles.growth)} more over the steady window: something opened is never closed`
+      );
     }
     if (cleanup !== undefined && !cleanup.ok) {
       return `${worker} kept ${formatBytes(cleanup.retainedBytes)} over its post-warm-up heap after teardown (tolerance ${formatBytes(CLEANUP_TOLERANCE_BYTES)}): state outlives the workload`;
@@ -475,8 +497,10 @@ function explainWorker(
       return `${worker} heap stepped up ${formatBytes(heap.step.size)} once at ${formatDuration(Math.round(heap.step.atS))} and is flat on both sides, under ${limitText}`;
     }
     if (heap.shape === 'bounded' && heap.envelope !== undefined) {
-      return `${worker} heap swings (${slope}) but keeps returning to its lows: the minima of its ${heap.envelope.blockPoints}-sample blocks ` +
-        `are flat, ${rateText(heap.envelope.lowsSlopePerHour)} (${ciText(heap.envelope.lowsCi95, settings.confidence)}), under ${limitText}`;
+      return (
+        `${worker} heap swings (${slope}) but keeps returning to its lows: the minima of its ${heap.envelope.blockPoints}-sample blocks ` +
+        `are flat, ${rateText(heap.envelope.lowsSlopePerHour)} (${ciText(heap.envelope.lowsCi95, settings.confidence)}), under ${limitText}`
+      );
     }
     return `${worker} heap is flat: ${slope}, under ${limitText}`;
   }
@@ -484,28 +508,37 @@ function explainWorker(
   const what = which === heap ? 'heap' : which === external ? 'off-heap memory' : 'active handles';
   if (which === heap && heap.unconfirmedSinceWarmup !== undefined) {
     const whole = heap.unconfirmedSinceWarmup;
-    return `${worker} heap grows ${slope} after the warm-up the data suggest, but since the recorded warm-up ended at ` +
+    return (
+      `${worker} heap grows ${slope} after the warm-up the data suggest, but since the recorded warm-up ended at ` +
       `${formatDuration(Math.round(whole.fromS))} ${rateText(whole.slopePerHour)} (${ciText(whole.ci95, settings.confidence)}), not clearly over ${limitText}: ` +
-      'the later start may sit on a stretch that happens to trend; run longer';
+      'the later start may sit on a stretch that happens to trend; run longer'
+    );
   }
   if (which.shape === 'warming' && which.codeSlopePerHour !== undefined) {
-    return `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95, settings.confidence)}) while V8 was still compiling ` +
-      `(compiled code and bytecode grew ${rateText(which.codeSlopePerHour)}): JIT warm-up, not judged as a leak; run longer to decide`;
+    return (
+      `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95, settings.confidence)}) while V8 was still compiling ` +
+      `(compiled code and bytecode grew ${rateText(which.codeSlopePerHour)}): JIT warm-up, not judged as a leak; run longer to decide`
+    );
   }
   if (which.shape === 'settling' && which.laterHalf !== undefined) {
-    return `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95, settings.confidence)}) over the steady window, but in its later half ` +
-      `${rateText(which.laterHalf.slopePerHour)} (${ciText(which.laterHalf.ci95, settings.confidence)}), slowing down: warm-up may still be settling; run longer`;
+    return (
+      `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95, settings.confidence)}) over the steady window, but in its later half ` +
+      `${rateText(which.laterHalf.slopePerHour)} (${ciText(which.laterHalf.ci95, settings.confidence)}), slowing down: warm-up may still be settling; run longer`
+    );
   }
   // The interval's half-width shrinks about as T^-1.5 at a fixed interval; at half the distance to the limit the
   // interval clears the limit in ~97 % of runs, so that is the window advised.
   const limitPerHour = which === handles ? (HANDLE_GROWTH_LIMIT / Math.max(heap.steadySpanS, 1)) * 3600 : limits.rate * 3600;
   const distance = Math.abs(which.slopePerHour - limitPerHour);
   const needS = distance > 0 ? heap.steadySpanS * ((2 * which.minDetectableSlopePerHour) / distance) ** (2 / 3) : Infinity;
-  const advice = Number.isFinite(needS) && needS > heap.steadySpanS
-    ? `a steady window of about ${formatDuration(Math.ceil(needS))} would decide`
-    : 'a longer run would decide';
-  return `${worker} ${what} slope ${which === handles ? `${which.slopePerHour.toFixed(1)}/h` : rateText(which.slopePerHour)} is not clearly on either side of its limit; ` +
-    `this run resolves slopes to ±${which === handles ? which.minDetectableSlopePerHour.toFixed(1) : rateText(which.minDetectableSlopePerHour)}, ${advice}`;
+  const advice =
+    Number.isFinite(needS) && needS > heap.steadySpanS
+      ? `a steady window of about ${formatDuration(Math.ceil(needS))} would decide`
+      : 'a longer run would decide';
+  return (
+    `${worker} ${what} slope ${which === handles ? `${which.slopePerHour.toFixed(1)}/h` : rateText(which.slopePerHour)} is not clearly on either side of its limit; ` +
+    `this run resolves slopes to ±${which === handles ? which.minDetectableSlopePerHour.toFixed(1) : rateText(which.minDetectableSlopePerHour)}, ${advice}`
+  );
 }
 
 export function analyzeWorkload(
@@ -537,7 +570,10 @@ export function analyzeWorkload(
     const what = opsTotal === 0 ? 'no operation completed' : `every operation failed (${errorsTotal} errors)`;
     return { ...base, verdict: 'error', reason: `${name}: ${what}; the workload is not exercising its code, check it`, heap: undefined };
   }
-  const pooled = pooledHeap(prepared.flatMap((p) => (p.input === undefined ? [] : [p.input])), { ...settings, confidence: levels.pooled });
+  const pooled = pooledHeap(
+    prepared.flatMap((p) => (p.input === undefined ? [] : [p.input])),
+    { ...settings, confidence: levels.pooled },
+  );
   const deciding = decidingWorker(analyses);
   if (deciding.verdict !== 'leak' && pooled?.heap.verdict === 'leak') {
     return {
@@ -580,21 +616,21 @@ function pooledHeap(inputs: readonly HeapInput[], settings: AnalysisSettings): H
   if (inputs.length === 0) return undefined;
   const mean = (f: (i: HeapInput) => number): number => inputs.reduce((sum, i) => sum + f(i), 0) / inputs.length;
   // Limits are per worker: judge the pooled slope against them over one worker's mean window length.
-  return judgeHeap({
-    groups: inputs.flatMap((i) => i.groups),
-    code: inputs.flatMap((i) => i.code),
-    recorded: inputs.flatMap((i) => i.recorded),
-    opsPerS: mean((i) => i.opsPerS),
-    spanS: mean((i) => i.spanS),
-    recordedSpanS: mean((i) => i.recordedSpanS),
-  }, settings);
+  return judgeHeap(
+    {
+      groups: inputs.flatMap((i) => i.groups),
+      code: inputs.flatMap((i) => i.code),
+      recorded: inputs.flatMap((i) => i.recorded),
+      opsPerS: mean((i) => i.opsPerS),
+      spanS: mean((i) => i.spanS),
+      recordedSpanS: mean((i) => i.recordedSpanS),
+    },
+    settings,
+  );
 }
 
 /** The worker with the worst verdict; among equals, the steepest slope. */
 function decidingWorker(analyses: readonly WorkerAnalysis[]): WorkerAnalysis {
   const slope = (a: WorkerAnalysis): number => (a.state === 'fitted' ? a.heap.slopePerHour : -Infinity);
-  return analyses.reduce((worst, a) =>
-    severity[a.verdict] > severity[worst.verdict] || (a.verdict === worst.verdict && slope(a) > slope(worst)) ? a : worst,
-  );
+  return analyses.reduce((worst, a) => (severity[a.verdict] > severity[worst.verdict] || (a.verdict === worst.verdict && slope(a) > slope(worst)) ? a : worst));
 }
-

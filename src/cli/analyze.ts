@@ -20,15 +20,16 @@ interface AnalyzeArgs {
 export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   command: 'analyze <run>',
   describe: 're-analyse a run directory or a samples.csv; rewrites summary.json, summary.md, report.html and junit.xml (never the samples)',
-  builder: (yargs) => (yargs
-    .positional('run', { type: 'string', describe: 'a run directory, or a samples.csv that follows the contract', demandOption: true })
-    .option('out', { type: 'string', describe: 'write the derived files here instead of the run directory' })
-    .option('warmup', { type: 'string', describe: "override the warm-up: 'auto' or a duration [default: as recorded]" })
-    .option('max-slope', { type: 'string', describe: 'override the slope threshold, e.g. 1MB/h [default: as recorded]' })
-    .option('max-growth', { type: 'string', describe: 'override the growth threshold, e.g. 50MB [default: as recorded]' })
-    .option('strict', { type: 'boolean', describe: 'an inconclusive verdict fails with exit code 4' })
-    .option('json', { type: 'boolean', describe: 'print summary.json to stdout' })
-    .option('quiet', { type: 'boolean', describe: 'no verdict lines on stderr' }) as Argv<AnalyzeArgs>),
+  builder: (yargs) =>
+    yargs
+      .positional('run', { type: 'string', describe: 'a run directory, or a samples.csv that follows the contract', demandOption: true })
+      .option('out', { type: 'string', describe: 'write the derived files here instead of the run directory' })
+      .option('warmup', { type: 'string', describe: "override the warm-up: 'auto' or a duration [default: as recorded]" })
+      .option('max-slope', { type: 'string', describe: 'override the slope threshold, e.g. 1MB/h [default: as recorded]' })
+      .option('max-growth', { type: 'string', describe: 'override the growth threshold, e.g. 50MB [default: as recorded]' })
+      .option('strict', { type: 'boolean', describe: 'an inconclusive verdict fails with exit code 4' })
+      .option('json', { type: 'boolean', describe: 'print summary.json to stdout' })
+      .option('quiet', { type: 'boolean', describe: 'no verdict lines on stderr' }) as Argv<AnalyzeArgs>,
   handler: async (args) => {
     const options: ReanalyzeOptions = {
       run: args.run,

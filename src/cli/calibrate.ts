@@ -19,14 +19,15 @@ interface CalibrateArgs {
 export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
   command: 'calibrate',
   describe: "measure this machine's noise floor and minimum detectable slope per workload for a run length",
-  builder: (yargs) => (yargs
-    .option('workload', { type: 'string', array: true, describe: 'workloads to calibrate, run clean [default: all built-in]' })
-    .option('duration', { type: 'string', describe: 'the run length to calibrate for [default: 2m]' })
-    .option('interval', { type: 'string', describe: 'time between samples [default: 1s]' })
-    .option('threads', { type: 'string', describe: 'workers per workload pool [default: 2]' })
-    .option('out', { type: 'string', describe: 'run directory [default: reports/calibrate-<UTC time>]' })
-    .option('json', { type: 'boolean', describe: 'print calibration.json to stdout' })
-    .option('quiet', { type: 'boolean', describe: 'no progress on stderr' }) as Argv<CalibrateArgs>),
+  builder: (yargs) =>
+    yargs
+      .option('workload', { type: 'string', array: true, describe: 'workloads to calibrate, run clean [default: all built-in]' })
+      .option('duration', { type: 'string', describe: 'the run length to calibrate for [default: 2m]' })
+      .option('interval', { type: 'string', describe: 'time between samples [default: 1s]' })
+      .option('threads', { type: 'string', describe: 'workers per workload pool [default: 2]' })
+      .option('out', { type: 'string', describe: 'run directory [default: reports/calibrate-<UTC time>]' })
+      .option('json', { type: 'boolean', describe: 'print calibration.json to stdout' })
+      .option('quiet', { type: 'boolean', describe: 'no progress on stderr' }) as Argv<CalibrateArgs>,
   handler: async (args) => {
     const workloads = workloadList(args.workload);
     const input: SoakInput = { command: 'calibrate', workloads, outDir: args.out ?? defaultOutDir('calibrate', []) };

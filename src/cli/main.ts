@@ -11,8 +11,9 @@ import { runCommands } from './run.js';
 
 const args = hideBin(process.argv);
 /** Each command's usage, as yargs declares it: `compare <baseline> <candidate>`. */
-const usages: string[] = [...runCommands, analyzeCommand, compareCommand, calibrateCommand, listCommand]
-  .map((c) => String(Array.isArray(c.command) ? c.command[0] : c.command));
+const usages: string[] = [...runCommands, analyzeCommand, compareCommand, calibrateCommand, listCommand].map((c) =>
+  String(Array.isArray(c.command) ? c.command[0] : c.command),
+);
 const commands = usages.map((u) => u.split(' ')[0] ?? u);
 const first = args[0];
 const command = first !== undefined && commands.includes(first) ? first : undefined;
@@ -41,7 +42,9 @@ const cli = yargs(args)
   .strict()
   .recommendCommands()
   .wrap(Math.min(110, process.stderr.columns || 100))
-  .epilog('Sizes are 1024-based: 1KB = 1024 bytes. Exit codes: 0 pass, 1 leak (compare: a regression), 2 bad input, 3 run failed, 4 inconclusive with --strict.')
+  .epilog(
+    'Sizes are 1024-based: 1KB = 1024 bytes. Exit codes: 0 pass, 1 leak (compare: a regression), 2 bad input, 3 run failed, 4 inconclusive with --strict.',
+  )
   .fail((message, error) => {
     // One line, no stack: bad input is the user's to fix, not a crash.
     if (error instanceof UsageError) throw error;

@@ -100,8 +100,10 @@ export function attachProgress(soak: Soak, stream: ProgressStream = process.stde
   soak.on('start', (outDir: string) => {
     startMs = Date.now();
     trend.steadyFromMs = startMs + warmupS * 1000;
-    print(`soak: ${options.workloads.join(', ')} for ${formatDuration(options.durationS)}, ` +
-      `${options.threads} worker(s) each, sampling every ${formatDuration(options.intervalS)}; writing ${outDir}`);
+    print(
+      `soak: ${options.workloads.join(', ')} for ${formatDuration(options.durationS)}, ` +
+        `${options.threads} worker(s) each, sampling every ${formatDuration(options.intervalS)}; writing ${outDir}`,
+    );
     if (live) {
       timer = setInterval(draw, REDRAW_EVERY_MS);
       timer.unref();
@@ -142,9 +144,10 @@ export function attachProgress(soak: Soak, stream: ProgressStream = process.stde
 export function printResult(result: { readonly summary: Summary; readonly outDir: string }): void {
   const { summary } = result;
   const lines = summary.workloads.map((w) => `  ${w.verdict.toUpperCase().padEnd(12)} ${w.name.padEnd(18)} ${w.reason}`);
-  const warning = summary.verdict === 'inconclusive'
-    ? ['soak: warning: inconclusive: the data cannot tell a leak from none at these thresholds; see the reasons above (--strict makes this fail)']
-    : [];
+  const warning =
+    summary.verdict === 'inconclusive'
+      ? ['soak: warning: inconclusive: the data cannot tell a leak from none at these thresholds; see the reasons above (--strict makes this fail)']
+      : [];
   process.stderr.write([`soak: verdict ${summary.verdict.toUpperCase()}`, ...lines, ...warning, `soak: reports in ${result.outDir}`, ''].join('\n'));
 }
 
@@ -199,8 +202,12 @@ function liveFields(status: WorkloadStatus, clock: Clock, detail: number): strin
   const decision = clock.decided?.get(status.name);
   if (decision !== undefined) return [status.name, decidedText(decision)];
   const total = `${formatClock(clock.elapsedS)} / ${formatDuration(clock.durationS)}`;
-  const time = clock.phase === 'cooldown' ? `${total} (tearing down)`
-    : detail >= 2 ? `${total} (${formatClock(Math.max(0, Math.ceil(clock.durationS - clock.elapsedS)))} left)` : total;
+  const time =
+    clock.phase === 'cooldown'
+      ? `${total} (tearing down)`
+      : detail >= 2
+        ? `${total} (${formatClock(Math.max(0, Math.ceil(clock.durationS - clock.elapsedS)))} left)`
+        : total;
   const heap = heapFigures(status, clock, detail >= 1);
   const respawns = status.respawns > 0 ? `  ${status.respawns} respawn${status.respawns === 1 ? '' : 's'}` : '';
   return [status.name, time, formatOps(status.opsPerS), heap.text, `${heap.verdict}${respawns}`];
@@ -213,13 +220,19 @@ function alignColumns(rows: readonly string[][]): string[] {
       widths[i] = Math.max(widths[i] ?? 0, cell.length);
     });
   }
-  return rows.map((row) => row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The line a minute when stderr is not a terminal: where the run stands, then every workload's figures. */
 export function plainLine(clock: Clock, statuses: readonly WorkloadStatus[]): string {
   const left = Math.max(0, clock.durationS - clock.elapsedS);
-  const head = `soak: ${formatDuration(Math.round(clock.elapsedS))} of ${formatDuration(clock.durationS)}, ` +
+  const head =
+    `soak: ${formatDuration(Math.round(clock.elapsedS))} of ${formatDuration(clock.durationS)}, ` +
     `${clock.phase === 'warmup' ? 'warm-up' : clock.phase}, ${formatDuration(Math.round(left))} left`;
   const parts = statuses.map((s) => {
     const decision = clock.decided?.get(s.name);

@@ -60,23 +60,33 @@ function runOptions(name: 'short' | 'run', yargs: Argv): Argv<RunArgs> {
     })
     .option('max-duration', {
       type: 'string',
-      describe: `decide each workload as early as the data allow, stop it once decided, and stop by this budget at the latest` +
+      describe:
+        `decide each workload as early as the data allow, stop it once decided, and stop by this budget at the latest` +
         (decidesByDefault ? ` [default: ${formatDuration(shortDefaults.durationS)}]` : ' (instead of --duration)'),
     })
-    .option('min-duration', { type: 'string', describe: `with --max-duration${decidesByDefault ? ' (the default here)' : ''}: the first look at the data [default: 1m, or the warm-up plus 30 samples]` })
+    .option('min-duration', {
+      type: 'string',
+      describe: `with --max-duration${decidesByDefault ? ' (the default here)' : ''}: the first look at the data [default: 1m, or the warm-up plus 30 samples]`,
+    })
     .option('look-every', {
       type: 'string',
       describe: `with --max-duration${decidesByDefault ? ' (the default here)' : ''}: time between looks [default: ${shortDefaults.looks.everyS}s, or a fifteenth of a longer budget]`,
     })
     .option('interval', { type: 'string', describe: 'time between samples: 1s, 5m [default: 1s]' })
-    .option('warmup', { type: 'string', describe: "start of the run not judged: 'auto' (found from the data, after at least a tenth of the run, at most 5m) or a duration [default: auto]" })
+    .option('warmup', {
+      type: 'string',
+      describe: "start of the run not judged: 'auto' (found from the data, after at least a tenth of the run, at most 5m) or a duration [default: auto]",
+    })
     .option('threads', { type: 'string', describe: `workers per workload pool [default: ${defaults.threads}]` })
     .option('concurrency', { type: 'string', describe: `operations in flight per worker [default: ${defaults.concurrency}]` })
     .option('param', { type: 'string', array: true, describe: 'workload parameter key=value, or workload.key=value for one workload (repeatable)' })
     .option('max-slope', { type: 'string', describe: 'leak threshold per worker: heap growth rate such as 1MB/h or 2KB/s [default: 1MB/h]' })
-    .option('max-growth', { type: 'string', describe: 'leak threshold per worker: heap growth over the steady window [default: 50MB; 100MB for runs of 1h or more]' })
+    .option('max-growth', {
+      type: 'string',
+      describe: 'leak threshold per worker: heap growth over the steady window [default: 50MB; 100MB for runs of 1h or more]',
+    })
     .option('out', { type: 'string', describe: 'run directory [default: reports/<workload-or-command>-<UTC time>]' })
-    .option('seed', { type: 'string', describe: 'seed for the workloads\' random numbers [default: random, recorded in the summary]' })
+    .option('seed', { type: 'string', describe: "seed for the workloads' random numbers [default: random, recorded in the summary]" })
     .option('inject-leak', { type: 'string', describe: 'retain this much heap per second in every worker, e.g. 2KB/s (positive control)' })
     .option('strict', { type: 'boolean', describe: 'an inconclusive verdict fails with exit code 4' })
     .option('json', { type: 'boolean', describe: 'print summary.json to stdout at the end' })
@@ -117,7 +127,10 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
 }
 
 export const runCommands = [
-  command('short', `CI soak of the built-in workloads at 1 s samples, each decided as early as the data allow (at most ${formatDuration(shortDefaults.durationS)}); exit code 1 on a leak`),
+  command(
+    'short',
+    `CI soak of the built-in workloads at 1 s samples, each decided as early as the data allow (at most ${formatDuration(shortDefaults.durationS)}); exit code 1 on a leak`,
+  ),
   command('run', 'the general form: any workloads (names or module paths), any duration'),
 ];
 
@@ -156,28 +169,39 @@ function decideAsItGoes(name: 'short' | 'run', args: RunArgs, input: SoakInput):
   if (!decides) {
     const lookFlag = args['min-duration'] !== undefined ? '--min-duration' : args['look-every'] !== undefined ? '--look-every' : undefined;
     if (lookFlag !== undefined) {
-      throw errors.option(lookFlag, `used with --max-duration${name === 'short' ? ' (not with --duration)' : ''}`, args[lookFlag === '--min-duration' ? 'min-duration' : 'look-every']);
+      throw errors.option(
+        lookFlag,
+        `used with --max-duration${name === 'short' ? ' (not with --duration)' : ''}`,
+        args[lookFlag === '--min-duration' ? 'min-duration' : 'look-every'],
+      );
     }
     return;
   }
   const durationS = maxDuration === undefined ? shortDefaults.durationS : parseDurationFlag('--max-duration', maxDuration);
   input.durationS = durationS;
   const everyS = args['look-every'] === undefined ? defaultLookEveryS(durationS) : parseDurationFlag('--look-every', args['look-every'], '20s');
-  const firstS = args['min-duration'] === undefined
-    ? defaultFirstLookS({ durationS, intervalS: input.intervalS ?? defaults.intervalS, warmup: input.warmup ?? defaults.warmup })
-    : parseDurationFlag('--min-duration', args['min-duration'], '1m');
+  const firstS =
+    args['min-duration'] === undefined
+      ? defaultFirstLookS({ durationS, intervalS: input.intervalS ?? defaults.intervalS, warmup: input.warmup ?? defaults.warmup })
+      : parseDurationFlag('--min-duration', args['min-duration'], '1m');
   input.looks = { firstS, everyS };
 }
 
 /** `--workload a,b --workload c` as a list; all built-in workloads when not given. */
 export function workloadList(given: readonly string[] | undefined): string[] {
-  const workloads = (given ?? [...builtInWorkloads]).flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w !== '');
+  const workloads = (given ?? [...builtInWorkloads])
+    .flatMap((w) => w.split(','))
+    .map((w) => w.trim())
+    .filter((w) => w !== '');
   if (workloads.length === 0) throw errors.option('--workload', 'one or more workload names or module paths', given?.join(','));
   return workloads;
 }
 
 export function defaultOutDir(commandName: string, workloads: readonly string[]): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const label = workloads.length === 1 && /^[a-z0-9-]+$/.test(workloads[0] ?? '') ? workloads[0] : commandName;
   return join('reports', `${label}-${stamp}`);
 }

@@ -13,8 +13,12 @@ export interface CalibrateResult {
 }
 
 /** `attach` sees the Soak before it starts (for progress output). Workloads run clean: no leak is injected. */
-export async function calibrate(input: SoakInput, names: OptionNames = {}, argv: readonly string[] = [],
-  attach?: (soak: Soak) => void): Promise<CalibrateResult> {
+export async function calibrate(
+  input: SoakInput,
+  names: OptionNames = {},
+  argv: readonly string[] = [],
+  attach?: (soak: Soak) => void,
+): Promise<CalibrateResult> {
   const soak = new Soak({ ...input, command: 'calibrate', injectLeakBytesPerS: 0 }, names, argv);
   attach?.(soak);
   const run = await soak.run();

@@ -32,8 +32,14 @@ export class LookScheduler {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
-  constructor(plan: LookPlan, names: readonly string[], settings: AnalysisSettings,
-    paths: { readonly samples: string; readonly events: string }, startMs: number, listener: LookListener) {
+  constructor(
+    plan: LookPlan,
+    names: readonly string[],
+    settings: AnalysisSettings,
+    paths: { readonly samples: string; readonly events: string },
+    startMs: number,
+    listener: LookListener,
+  ) {
     // The last planned look is the budget: the final analysis takes it.
     this.#levels = lookLevels(plan).slice(0, -1);
     this.#names = names;
@@ -60,15 +66,18 @@ export class LookScheduler {
     const level = this.#levels[this.#next];
     if (this.#stopped || level === undefined || this.#decisions.size === this.#names.length) return;
     const due = this.#startMs + (level.atS + LOOK_GRACE_S) * 1000;
-    this.#timer = setTimeout(() => {
-      this.#look(level).then(
-        () => {
-          this.#next++;
-          this.#schedule();
-        },
-        (err: unknown) => this.#listener.onError(err instanceof Error ? err : new Error(String(err))),
-      );
-    }, Math.max(0, due - Date.now()));
+    this.#timer = setTimeout(
+      () => {
+        this.#look(level).then(
+          () => {
+            this.#next++;
+            this.#schedule();
+          },
+          (err: unknown) => this.#listener.onError(err instanceof Error ? err : new Error(String(err))),
+        );
+      },
+      Math.max(0, due - Date.now()),
+    );
     this.#timer.unref();
   }
 

@@ -109,26 +109,44 @@ export class Soak extends EventEmitter {
 
     files.event('', 'controller', 0, 'phase', phase);
     const v8Flags = applyWorkerV8Flags();
-    const pools = workloads.map((w) => new WorkloadPool(w, {
-      concurrency: options.concurrency,
-      seed: options.seed,
-      injectLeakBytesPerS: options.injectLeakBytesPerS,
-      tick: tick.buffer as SharedArrayBuffer,
-    }, options.threads, options.sliceMs, listener));
+    const pools = workloads.map(
+      (w) =>
+        new WorkloadPool(
+          w,
+          {
+            concurrency: options.concurrency,
+            seed: options.seed,
+            injectLeakBytesPerS: options.injectLeakBytesPerS,
+            tick: tick.buffer as SharedArrayBuffer,
+          },
+          options.threads,
+          options.sliceMs,
+          listener,
+        ),
+    );
     for (const pool of pools) pool.start();
     let allDecided: (() => void) | undefined;
     const plan = this.lookPlan;
-    const looks = plan === undefined ? undefined : new LookScheduler(plan, workloads.map((w) => w.name), this.#settings(),
-      { samples: join(outDir, 'samples.csv'), events: join(outDir, 'events.csv') }, startedAt.getTime(), {
-        onDecided: (workload, decision) => {
-          files.event(workload, '', 0, 'decided', `${decision.verdict} at ${formatDuration(decision.atS)} (look ${decision.look})`);
-          this.emit('decided', { workload, decision } satisfies DecidedEvent);
-          // Its cores go to the workloads still undecided.
-          void pools.find((p) => p.name === workload)?.stop();
-          if (looks !== undefined && looks.decisions.size === pools.length) allDecided?.();
-        },
-        onError: (err) => listener.onFailure(new RunFailedError(`a look at the samples failed: ${err.message}`)),
-      });
+    const looks =
+      plan === undefined
+        ? undefined
+        : new LookScheduler(
+            plan,
+            workloads.map((w) => w.name),
+            this.#settings(),
+            { samples: join(outDir, 'samples.csv'), events: join(outDir, 'events.csv') },
+            startedAt.getTime(),
+            {
+              onDecided: (workload, decision) => {
+                files.event(workload, '', 0, 'decided', `${decision.verdict} at ${formatDuration(decision.atS)} (look ${decision.look})`);
+                this.emit('decided', { workload, decision } satisfies DecidedEvent);
+                // Its cores go to the workloads still undecided.
+                void pools.find((p) => p.name === workload)?.stop();
+                if (looks !== undefined && looks.decisions.size === pools.length) allDecided?.();
+              },
+              onError: (err) => listener.onFailure(new RunFailedError(`a look at the samples failed: ${err.message}`)),
+            },
+          );
     looks?.start();
 
     const controllerMeter = new Meter();
@@ -153,10 +171,13 @@ export class Soak extends EventEmitter {
     // Self-rescheduling against the start time, so ticks do not drift; unref'd so it never holds the process.
     const scheduleTick = (): void => {
       const due = startedAt.getTime() + (ticks + 1) * options.intervalS * 1000;
-      tickTimer = setTimeout(() => {
-        // A tick that cannot write (disk full) ends the run like a failed pool: teardown, then exit code 3.
-        onTick().catch((err: unknown) => listener.onFailure(new RunFailedError(`sampling failed: ${err instanceof Error ? err.message : String(err)}`)));
-      }, Math.max(0, due - Date.now()));
+      tickTimer = setTimeout(
+        () => {
+          // A tick that cannot write (disk full) ends the run like a failed pool: teardown, then exit code 3.
+          onTick().catch((err: unknown) => listener.onFailure(new RunFailedError(`sampling failed: ${err instanceof Error ? err.message : String(err)}`)));
+        },
+        Math.max(0, due - Date.now()),
+      );
       tickTimer.unref();
     };
     scheduleTick();
@@ -212,8 +233,13 @@ export class Soak extends EventEmitter {
     const settings = this.#settings();
     const { thresholds, profile } = settings;
     const plan = this.lookPlan;
-    const analysis = await analyzeRecordedRun(join(outDir, 'samples.csv'), join(outDir, 'events.csv'),
-      settings, workloads.map((w) => w.name), plan === undefined ? undefined : { plan, endS: run.elapsedS });
+    const analysis = await analyzeRecordedRun(
+      join(outDir, 'samples.csv'),
+      join(outDir, 'events.csv'),
+      settings,
+      workloads.map((w) => w.name),
+      plan === undefined ? undefined : { plan, endS: run.elapsedS },
+    );
     const analyses = analysis.workloads.map((a, i) => ({ ...a, params: workloads[i]?.params ?? {} }));
     const failure = this.#failure;
     const verdict: Verdict = failure !== undefined ? 'error' : worstVerdict(analyses.map((a) => a.verdict));

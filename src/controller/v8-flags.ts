@@ -17,7 +17,10 @@ const DEFAULT_FLAGS = ['--no-flush-bytecode'] as const;
 
 /** `--no-flush-bytecode` and `--flush_bytecode` name the same flag. */
 function flagName(flag: string): string {
-  return flag.replace(/^--(no-)?/, '').replaceAll('_', '-').replace(/=.*$/, '');
+  return flag
+    .replace(/^--(no-)?/, '')
+    .replaceAll('_', '-')
+    .replace(/=.*$/, '');
 }
 
 /** Sets each default flag that node's command line did not set; returns the flags in force, as given or set. */

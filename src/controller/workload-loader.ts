@@ -108,11 +108,12 @@ export function applyParams(workloads: readonly LoadedWorkload[], overrides: rea
     if (override.workload !== undefined && !params.has(override.workload)) {
       throw errors.paramValue(override.spec, `no workload named '${override.workload}' in this run (running: ${workloads.map((w) => w.name).join(', ')})`);
     }
-    const targets = workloads.filter(
-      (w) => (override.workload === undefined || w.name === override.workload) && Object.hasOwn(w.defaults, override.key),
-    );
+    const targets = workloads.filter((w) => (override.workload === undefined || w.name === override.workload) && Object.hasOwn(w.defaults, override.key));
     if (targets.length === 0) {
-      throw errors.unknownParam(override.spec, workloads.map((w) => ({ name: w.name, params: Object.keys(w.defaults) })));
+      throw errors.unknownParam(
+        override.spec,
+        workloads.map((w) => ({ name: w.name, params: Object.keys(w.defaults) })),
+      );
     }
     for (const target of targets) {
       const value = convertParam(override, target.defaults[override.key] as ParamValue, target.paramChoices[override.key]);

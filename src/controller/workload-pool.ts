@@ -66,8 +66,13 @@ export class WorkloadPool {
   #lanes: Promise<void>[] = [];
   #stopped: Promise<void> | undefined;
 
-  constructor(workload: LoadedWorkload, config: Omit<WorkerConfig, 'slots' | 'workloadUrl' | 'workloadName' | 'params'>,
-    threads: number, sliceMs: number, listener: PoolListener) {
+  constructor(
+    workload: LoadedWorkload,
+    config: Omit<WorkerConfig, 'slots' | 'workloadUrl' | 'workloadName' | 'params'>,
+    threads: number,
+    sliceMs: number,
+    listener: PoolListener,
+  ) {
     this.name = workload.name;
     this.threads = threads;
     this.#listener = listener;
@@ -182,9 +187,7 @@ export class WorkloadPool {
     const done = new Set<number>();
     for (let round = 0; round < TEARDOWN_ROUNDS && done.size < this.threads; round++) {
       // Idle workers each take one of these tasks; a worker that already tore down answers at once.
-      const results = await Promise.allSettled(
-        Array.from({ length: this.threads - done.size }, () => this.#pool.run({ kind: 'teardown' })),
-      );
+      const results = await Promise.allSettled(Array.from({ length: this.threads - done.size }, () => this.#pool.run({ kind: 'teardown' })));
       for (const settled of results) {
         if (settled.status !== 'fulfilled' || settled.value.kind !== 'ok') continue;
         if (!done.has(settled.value.slot)) this.#accept(settled.value, true);
@@ -212,15 +215,22 @@ export class WorkloadPool {
     if (this.#destroying) return;
     const slot = this.#slots[slotIndex];
     if (slot === undefined) return;
-    const detail = error?.code === 'ERR_WORKER_OUT_OF_MEMORY' ? OUT_OF_MEMORY_DETAIL : error !== undefined ? `uncaught ${error.name}: ${error.message}` : `exit code ${code}`;
+    const detail =
+      error?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? OUT_OF_MEMORY_DETAIL
+        : error !== undefined
+          ? `uncaught ${error.name}: ${error.message}`
+          : `exit code ${code}`;
     const kind = error === undefined && code === 0 ? 'exit' : 'crash';
     this.#emitEvent(slotIndex, kind, detail, threadId);
     slot.consecutiveDeaths++;
     if (slot.consecutiveDeaths >= MAX_CONSECUTIVE_DEATHS && !this.#stopping) {
-      this.#fail(new RunFailedError(
-        `workload '${this.name}': worker ${this.workerName(slotIndex)} died ${slot.consecutiveDeaths} times ` +
-          `in a row without completing a sample (last: ${detail})`,
-      ));
+      this.#fail(
+        new RunFailedError(
+          `workload '${this.name}': worker ${this.workerName(slotIndex)} died ${slot.consecutiveDeaths} times ` +
+            `in a row without completing a sample (last: ${detail})`,
+        ),
+      );
     }
   }
 

@@ -44,11 +44,12 @@ export async function analyzeRecordedRun(
   const recorded = await readRun(samplesPath, eventsPath);
   const byWorkload = recorded.series.byWorkload();
   const names = workloadNames ?? [...byWorkload.keys()];
-  const replayed = sequentialRun === undefined
-    ? undefined
-    : replayLooks({ byWorkload, outOfMemory: recorded.outOfMemory, respawns: recorded.respawns }, names, sequentialRun.plan, sequentialRun.endS, settings);
-  const workloads = replayed?.workloads ?? names.map((name) =>
-    analyzeWorkload(name, byWorkload.get(name) ?? [], settings, recorded.outOfMemory, recorded.respawns));
+  const replayed =
+    sequentialRun === undefined
+      ? undefined
+      : replayLooks({ byWorkload, outOfMemory: recorded.outOfMemory, respawns: recorded.respawns }, names, sequentialRun.plan, sequentialRun.endS, settings);
+  const workloads =
+    replayed?.workloads ?? names.map((name) => analyzeWorkload(name, byWorkload.get(name) ?? [], settings, recorded.outOfMemory, recorded.respawns));
   const fittedFrom = workloads.flatMap((w) => (w.heap === undefined ? [] : [w.steadyFromS]));
   const rss = rssTrend(recorded.series.rss, fittedFrom.length > 0 ? Math.min(...fittedFrom) : 0);
   const { t } = recorded.series.rss;

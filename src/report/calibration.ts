@@ -54,9 +54,7 @@ export function buildCalibration(summary: Summary, cpus: number): Calibration {
         ci95: w.heap.ci95,
         minDetectableSlopeBytesPerHour: mds,
         steadyFromS: w.heap.steadyFromS,
-        durationForThresholdS: mds === null || spans === null || mds <= 0
-          ? null
-          : Math.ceil(w.heap.steadyFromS + spans * (mds / limit) ** (2 / 3)),
+        durationForThresholdS: mds === null || spans === null || mds <= 0 ? null : Math.ceil(w.heap.steadyFromS + spans * (mds / limit) ** (2 / 3)),
       };
     }),
   };
@@ -75,10 +73,12 @@ export function renderCalibration(c: Calibration): string {
     '| workload | clean verdict | heap noise (sd) | clean slope | 95% CI | min detectable slope | run length to resolve ' +
       `${rateText(c.maxSlopeBytesPerHour)} |`,
     '| --- | --- | --- | --- | --- | --- | --- |',
-    ...c.workloads.map((w) =>
-      `| ${w.name} | ${w.verdict.toUpperCase()} | ${w.noiseSdBytes === null ? 'n/a' : formatBytes(w.noiseSdBytes)} | ${rateText(w.cleanSlopeBytesPerHour)} | ` +
+    ...c.workloads.map(
+      (w) =>
+        `| ${w.name} | ${w.verdict.toUpperCase()} | ${w.noiseSdBytes === null ? 'n/a' : formatBytes(w.noiseSdBytes)} | ${rateText(w.cleanSlopeBytesPerHour)} | ` +
         `${intervalText(w.ci95)} | ±${rateText(w.minDetectableSlopeBytesPerHour)} | ` +
-        `${w.durationForThresholdS === null ? 'n/a' : formatDuration(w.durationForThresholdS)} |`),
+        `${w.durationForThresholdS === null ? 'n/a' : formatDuration(w.durationForThresholdS)} |`,
+    ),
     '',
     'A leak is called when its slope is clearly over the threshold: a run of this length finds leaks faster than the threshold ' +
       'plus the minimum detectable slope. A clean verdict other than PASS means clean code still looks like growth at this ' +

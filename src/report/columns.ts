@@ -1,9 +1,25 @@
 /** Column orders of the files a run writes: the contract in shared/design.md; more only at the end. */
 
 export const sampleColumns = [
-  'time', 'elapsed_s', 'segment', 'phase', 'workload', 'worker', 'thread_id', 'ops_total', 'errors_total',
-  'heap_used_bytes', 'heap_total_bytes', 'external_bytes', 'array_buffers_bytes', 'active_handles', 'elu',
-  'latency_p50_us', 'latency_p99_us', 'rss_bytes', 'cpu_percent',
+  'time',
+  'elapsed_s',
+  'segment',
+  'phase',
+  'workload',
+  'worker',
+  'thread_id',
+  'ops_total',
+  'errors_total',
+  'heap_used_bytes',
+  'heap_total_bytes',
+  'external_bytes',
+  'array_buffers_bytes',
+  'active_handles',
+  'elu',
+  'latency_p50_us',
+  'latency_p99_us',
+  'rss_bytes',
+  'cpu_percent',
   // Appended after the contract's columns: what the sample cost the worker (forced GC and code statistics), so it is visible.
   'gc_ms',
   // Of heap_used_bytes, V8's compiled code and bytecode with their metadata: they come and go with the JIT, so the verdict leaves them out.

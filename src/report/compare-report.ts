@@ -38,22 +38,24 @@ const rate = formatRatePerHour;
 
 function runLine(label: string, s: RunSide): string {
   const r = s.run;
-  return `- **${label}**: \`${s.path}\`: soak ${r.command}, ${formatDuration(r.durationS)} sampled every ${formatDuration(r.intervalS)}, ` +
+  return (
+    `- **${label}**: \`${s.path}\`: soak ${r.command}, ${formatDuration(r.durationS)} sampled every ${formatDuration(r.intervalS)}, ` +
     `${r.threads} worker(s) per workload, ${r.concurrency} in flight each, Node ${r.node} on ${r.platform}, ${r.startedAt}; ` +
-    `verdict ${s.verdict.toUpperCase()}${s.complete ? '' : ' (incomplete)'}; slope limit ${rate(s.thresholds.maxSlopeBytesPerHour)}`;
+    `verdict ${s.verdict.toUpperCase()}${s.complete ? '' : ' (incomplete)'}; slope limit ${rate(s.thresholds.maxSlopeBytesPerHour)}`
+  );
 }
 
 export const RULE_PARAGRAPH =
-  'Each figure is the workload\'s pooled heap estimate from its summary.json: the heap slope (post-GC heap less compiled code, ' +
+  "Each figure is the workload's pooled heap estimate from its summary.json: the heap slope (post-GC heap less compiled code, " +
   'Theil–Sen, bytes per hour per worker) and that slope per operation (bytes/op), each with its 95% interval. The change ' +
-  '(candidate − baseline) gets a 95% interval by MOVER (Zou & Donner 2008, Stat Med 27:1693), which combines the two runs\' ' +
-  'own, possibly asymmetric, intervals. The tolerance is 10% of a reference: for the slope, the larger of the baseline\'s |slope| ' +
+  "(candidate − baseline) gets a 95% interval by MOVER (Zou & Donner 2008, Stat Med 27:1693), which combines the two runs' " +
+  "own, possibly asymmetric, intervals. The tolerance is 10% of a reference: for the slope, the larger of the baseline's |slope| " +
   'and its slope limit (--max-slope), because two clean runs have slopes that are noise around zero and 10% of a near-zero ' +
-  'baseline would flag that noise; for bytes/op, the larger of the baseline\'s |bytes/op| and the slope limit expressed per ' +
+  "baseline would flag that noise; for bytes/op, the larger of the baseline's |bytes/op| and the slope limit expressed per " +
   'operation (limit / baseline operations per second). A change is a **regression** when its whole interval lies above ' +
   '+tolerance, an **improvement** when it lies below −tolerance, **unchanged** when it lies within ±tolerance, and ' +
   '**inconclusive** otherwise (the runs are too short or too noisy to tell). Slopes, and so bytes/op, are compared only when ' +
-  'both runs\' heap shapes are flat, step or growing: a warming heap (V8 still compiling, which in 2-minute runs on 2 cores ' +
+  "both runs' heap shapes are flat, step or growing: a warming heap (V8 still compiling, which in 2-minute runs on 2 cores " +
   'grows a clean heap 1–3 MB/h, differently run to run), a settling one (growth still slowing) or an unresolved one is not a ' +
   'steady rate; compare runs of 5 minutes or more. A workload whose verdict goes from pass or inconclusive to leak is a ' +
   'regression whatever the numbers; one whose verdict is error in either run, or that is in one run only, is not compared. ' +
@@ -63,14 +65,17 @@ export const RULE_PARAGRAPH =
 export function renderCompareMarkdown(c: Comparison): string {
   const row = (w: WorkloadComparison): string => {
     const s = w.slope;
-    return `| ${w.name} | ${s === null ? 'n/a' : withInterval(s.baseline, s.baselineCi95, rate)} | ` +
+    return (
+      `| ${w.name} | ${s === null ? 'n/a' : withInterval(s.baseline, s.baselineCi95, rate)} | ` +
       `${s === null ? 'n/a' : withInterval(s.candidate, s.candidateCi95, rate)} | ${change(s, 'slope')} | ` +
-      `${change(w.bytesPerOp, 'bytesPerOp')} | ${statusMark[w.status]} |`;
+      `${change(w.bytesPerOp, 'bytesPerOp')} | ${statusMark[w.status]} |`
+    );
   };
   const detail = (w: WorkloadComparison): string[] => {
-    const verdicts = w.baseline !== null && w.candidate !== null
-      ? ` (verdict ${w.baseline.verdict} → ${w.candidate.verdict}, heap shape ${w.baseline.shape ?? 'n/a'} → ${w.candidate.shape ?? 'n/a'})`
-      : '';
+    const verdicts =
+      w.baseline !== null && w.candidate !== null
+        ? ` (verdict ${w.baseline.verdict} → ${w.candidate.verdict}, heap shape ${w.baseline.shape ?? 'n/a'} → ${w.candidate.shape ?? 'n/a'})`
+        : '';
     return [`- **${w.name}**: ${statusMark[w.status]}${verdicts}: ${w.reason}.`];
   };
   const lines = [
@@ -95,7 +100,7 @@ export function renderCompareMarkdown(c: Comparison): string {
     '',
     '## Warnings',
     '',
-    ...(c.warnings.length === 0 ? ['None: the runs\' settings, thresholds and workload parameters match.'] : c.warnings.map((w) => `- ${w.message}`)),
+    ...(c.warnings.length === 0 ? ["None: the runs' settings, thresholds and workload parameters match."] : c.warnings.map((w) => `- ${w.message}`)),
     '',
     `Compared at ${c.comparedAt}.`,
     '',
@@ -127,11 +132,12 @@ export function compareLines(c: Comparison, outDir: string, strict: boolean): st
     const figures = [measure('slope', w.slope, 'slope'), measure('bytes/op', w.bytesPerOp, 'bytesPerOp')].filter((s) => s !== '');
     return `  ${w.status.toUpperCase().padEnd(17)} ${w.name.padEnd(18)} ${[...figures, note(w)].filter((s) => s !== '').join('; ')}`;
   });
-  const overall = c.result === 'regression'
-    ? `soak compare: REGRESSION in ${c.regressions.join(', ')}`
-    : c.result === 'inconclusive'
-      ? `soak compare: no regression found; inconclusive or not compared: ${c.inconclusive.join(', ')}${strict ? '' : ' (--strict makes this fail)'}`
-      : `soak compare: no regression (${c.result})`;
+  const overall =
+    c.result === 'regression'
+      ? `soak compare: REGRESSION in ${c.regressions.join(', ')}`
+      : c.result === 'inconclusive'
+        ? `soak compare: no regression found; inconclusive or not compared: ${c.inconclusive.join(', ')}${strict ? '' : ' (--strict makes this fail)'}`
+        : `soak compare: no regression (${c.result})`;
   const warned = c.warnings.length > 0 ? `; warning: ${c.warnings.length} setting(s) differ between the runs (see compare.md)` : '';
   return [...lines, `${overall}${warned}`, `soak compare: compare.md and compare.json in ${outDir}`];
 }

@@ -80,7 +80,7 @@ export interface Comparison {
 const rule = {
   tolerancePercent: TOLERANCE_SHARE * 100,
   confidence: 0.95,
-  interval: 'MOVER (Zou & Donner 2008) difference of the two runs\' 95% intervals',
+  interval: "MOVER (Zou & Donner 2008) difference of the two runs' 95% intervals",
   slopeReference: 'max(|baseline slope|, baseline maxSlopeBytesPerHour)',
   bytesPerOpReference: 'max(|baseline bytes/op|, baseline maxSlopeBytesPerHour / 3600 / baseline opsPerSecond)',
   comparableShapes: COMPARABLE_SHAPES,
@@ -173,8 +173,11 @@ function side(loaded: LoadedRun): RunSide {
 
 type Fmt = (value: unknown) => string;
 
-const asNumber = (f: (n: number) => string): Fmt => (v) => (typeof v === 'number' ? f(v) : String(v));
-const plain: Fmt = (v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? String(v));
+const asNumber =
+  (f: (n: number) => string): Fmt =>
+  (v) =>
+    typeof v === 'number' ? f(v) : String(v);
+const plain: Fmt = (v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
 
 /** The run settings that, when they differ, make the comparison not like-for-like. */
 const settings: readonly { readonly key: string; readonly label: string; readonly get: (s: Summary) => unknown; readonly fmt: Fmt }[] = [
@@ -196,7 +199,12 @@ export function settingWarnings(baseline: Summary, candidate: Summary): SettingW
     const b = s.get(baseline);
     const c = s.get(candidate);
     if (JSON.stringify(b) === JSON.stringify(c)) continue;
-    warnings.push({ setting: s.key, baseline: b ?? null, candidate: c ?? null, message: `${s.label} differs: ${s.fmt(b)} in the baseline, ${s.fmt(c)} in the candidate` });
+    warnings.push({
+      setting: s.key,
+      baseline: b ?? null,
+      candidate: c ?? null,
+      message: `${s.label} differs: ${s.fmt(b)} in the baseline, ${s.fmt(c)} in the candidate`,
+    });
   }
   const candidateParams = new Map(candidate.workloads.map((w) => [w.name, w.params ?? {}]));
   for (const w of baseline.workloads) {
@@ -213,10 +221,17 @@ export function settingWarnings(baseline: Summary, candidate: Summary): SettingW
       message: `${w.name} parameters differ: ${keys.map((k) => `${k} ${show(bp[k])} in the baseline, ${show(cp[k])} in the candidate`).join('; ')}`,
     });
   }
-  for (const [which, s] of [['baseline', baseline], ['candidate', candidate]] as const) {
+  for (const [which, s] of [
+    ['baseline', baseline],
+    ['candidate', candidate],
+  ] as const) {
     if (s.complete === false) {
-      warnings.push({ setting: 'complete', baseline: baseline.complete, candidate: candidate.complete,
-        message: `the ${which} run did not complete${s.error === undefined ? '' : ` (${s.error})`}; its figures cover the part that ran` });
+      warnings.push({
+        setting: 'complete',
+        baseline: baseline.complete,
+        candidate: candidate.complete,
+        message: `the ${which} run did not complete${s.error === undefined ? '' : ` (${s.error})`}; its figures cover the part that ran`,
+      });
     }
   }
   return warnings;

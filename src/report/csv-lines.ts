@@ -60,8 +60,7 @@ const MAX_RECORD_BYTES = 1 << 24;
  * the header; `columns` names the columns the caller reads, and `record.text(i)` is `columns[i]`'s
  * field. Resolves with the number of records read.
  */
-export async function readCsv(path: string, columns: readonly string[], onRecord: (record: CsvRecord) => void,
-  options: CsvReadOptions = {}): Promise<number> {
+export async function readCsv(path: string, columns: readonly string[], onRecord: (record: CsvRecord) => void, options: CsvReadOptions = {}): Promise<number> {
   let buffer = Buffer.allocUnsafe(Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES));
   const reader = new RecordReader(columns);
   const file = await open(path, 'r');
@@ -180,7 +179,7 @@ class RecordReader implements CsvRecord {
     const field = this.#fieldOf[column] ?? NOT_IN_HEADER;
     if (field >= this.#fieldCount) return '';
     const start = this.#start[field] as number;
-    return start === QUOTED ? this.#quoted[field] as string : this.#text.slice(start, this.#end[field]);
+    return start === QUOTED ? (this.#quoted[field] as string) : this.#text.slice(start, this.#end[field]);
   }
 
   number(column: number, absent = Number.NaN): number {
@@ -204,7 +203,7 @@ class RecordReader implements CsvRecord {
     const names: string[] = [];
     for (let field = 0; field < this.#fieldCount; field++) {
       const start = this.#start[field] as number;
-      names.push(start === QUOTED ? this.#quoted[field] as string : this.#text.slice(start, this.#end[field]));
+      names.push(start === QUOTED ? (this.#quoted[field] as string) : this.#text.slice(start, this.#end[field]));
     }
     this.#fieldOf = this.#columns.map((name) => (names.includes(name) ? names.indexOf(name) : NOT_IN_HEADER));
     this.#header = false;

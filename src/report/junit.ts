@@ -33,12 +33,21 @@ const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uD
  * normalisation (a raw newline in an attribute reads back as a space) and CR normalisation in text.
  */
 const REFERENCES: Readonly<Record<string, string>> = {
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;',
 };
 
 /** Safe in both attribute values and text: strips what XML 1.0 forbids, escapes the rest. */
 export function escapeXml(value: string | number | boolean): string {
-  return String(value).replace(FORBIDDEN, '').replace(/[&<>"'\t\n\r]/g, (c) => REFERENCES[c] ?? c);
+  return String(value)
+    .replace(FORBIDDEN, '')
+    .replace(/[&<>"'\t\n\r]/g, (c) => REFERENCES[c] ?? c);
 }
 
 const attrs = (pairs: readonly (readonly [string, string | number | boolean | undefined])[]): string =>
@@ -52,7 +61,9 @@ const seconds = (s: number): string => (Number.isFinite(s) && s > 0 ? s.toFixed(
 function figures(w: WorkloadSummary, summary: Summary): string[] {
   const h = w.heap;
   const { thresholds } = summary;
-  const params = Object.entries(w.params).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+  const params = Object.entries(w.params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
   return [
     `${w.name}: ${verdictLabel[w.verdict]}`,
     `reason: ${w.reason}`,
@@ -67,9 +78,11 @@ function figures(w: WorkloadSummary, summary: Summary): string[] {
     `ops ${w.opsTotal}, errors ${w.errorsTotal}, respawns ${w.respawns}`,
     ...(params === '' ? [] : [`params: ${params}`]),
     'workers:',
-    ...w.workers.map((k) =>
-      `  ${k.worker}: ${verdictLabel[k.verdict]}, slope ${rateText(k.slopeBytesPerHour)} (${ciLabel(k.confidence)} ${intervalText(k.ci95)}), ` +
-        `bytes/op ${bytesText(k.bytesPerOp)}: ${k.reason}`),
+    ...w.workers.map(
+      (k) =>
+        `  ${k.worker}: ${verdictLabel[k.verdict]}, slope ${rateText(k.slopeBytesPerHour)} (${ciLabel(k.confidence)} ${intervalText(k.ci95)}), ` +
+        `bytes/op ${bytesText(k.bytesPerOp)}: ${k.reason}`,
+    ),
     `reproduce: ${shellLine(summary.run.argv)}`,
   ];
 }
@@ -141,11 +154,18 @@ function renderCase(c: Case, classname: string): string {
   const children: string[] = [];
   const o = c.outcome;
   if (o !== undefined) {
-    const open = `<${o.element}${attrs([['message', o.message], ['type', o.type]])}`;
+    const open = `<${o.element}${attrs([
+      ['message', o.message],
+      ['type', o.type],
+    ])}`;
     children.push(o.details === undefined ? `${open}/>` : `${open}>${text(o.details)}</${o.element}>`);
   }
   if (c.systemOut !== undefined) children.push(`<system-out>${text(c.systemOut)}</system-out>`);
-  const open = `    <testcase${attrs([['classname', classname], ['name', c.name], ['time', seconds(c.time)]])}`;
+  const open = `    <testcase${attrs([
+    ['classname', classname],
+    ['name', c.name],
+    ['time', seconds(c.time)],
+  ])}`;
   return children.length === 0 ? `${open}/>` : [`${open}>`, ...children.map((x) => `      ${x}`), '    </testcase>'].join('\n');
 }
 
@@ -155,7 +175,10 @@ export function renderJunit(summary: Summary, options: JunitOptions): string {
   const cases = [...summary.workloads.map((w) => workloadCase(w, summary, options.strict)), ...(extra === undefined ? [] : [extra])];
   const count = (element: Outcome['element']): number => cases.filter((c) => c.outcome?.element === element).length;
   const counts = [
-    ['tests', cases.length], ['failures', count('failure')], ['errors', count('error')], ['skipped', count('skipped')],
+    ['tests', cases.length],
+    ['failures', count('failure')],
+    ['errors', count('error')],
+    ['skipped', count('skipped')],
   ] as const;
   const properties: [string, string | number | boolean | undefined][] = [
     ['verdict', summary.verdict],
@@ -184,10 +207,24 @@ export function renderJunit(summary: Summary, options: JunitOptions): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attrs([['name', 'soak'], ...counts, ['time', seconds(run.elapsedS)]])}>`,
-    `  <testsuite${attrs([['name', `soak ${run.command}`], ...counts, ['time', seconds(run.elapsedS)],
-      ['timestamp', run.startedAt], ['hostname', options.hostname]])}>`,
+    `  <testsuite${attrs([
+      ['name', `soak ${run.command}`],
+      ...counts,
+      ['time', seconds(run.elapsedS)],
+      ['timestamp', run.startedAt],
+      ['hostname', options.hostname],
+    ])}>`,
     '    <properties>',
-    ...properties.flatMap(([name, value]) => (value === undefined ? [] : [`      <property${attrs([['name', name], ['value', value]])}/>`])),
+    ...properties.flatMap(([name, value]) =>
+      value === undefined
+        ? []
+        : [
+            `      <property${attrs([
+              ['name', name],
+              ['value', value],
+            ])}/>`,
+          ],
+    ),
     '    </properties>',
     ...cases.map((c) => renderCase(c, classname)),
     ...(summary.error === undefined ? [] : [`    <system-err>${text([summary.error])}</system-err>`]),

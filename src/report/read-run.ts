@@ -35,8 +35,19 @@ export interface RecordedEvent {
 export const MAX_KEPT_EVENTS = 1000;
 
 const sampleFields = [
-  'elapsed_s', 'segment', 'phase', 'workload', 'worker', 'ops_total', 'errors_total', 'heap_used_bytes', 'code_bytes',
-  'external_bytes', 'array_buffers_bytes', 'active_handles', 'rss_bytes',
+  'elapsed_s',
+  'segment',
+  'phase',
+  'workload',
+  'worker',
+  'ops_total',
+  'errors_total',
+  'heap_used_bytes',
+  'code_bytes',
+  'external_bytes',
+  'array_buffers_bytes',
+  'active_handles',
+  'rss_bytes',
 ] as const;
 const sample = columnIndexes(sampleFields);
 const eventFields = ['elapsed_s', 'workload', 'worker', 'event', 'detail'] as const;

@@ -103,7 +103,9 @@ function headerOf(samplesPath: string): string[] {
 /** The elapsed time on the file's last complete row, from its tail alone: the run's length, to pick the profile. */
 function lastElapsedS(samplesPath: string): number {
   const column = headerOf(samplesPath).indexOf('elapsed_s');
-  const lines = readText(samplesPath, Math.max(0, statSync(samplesPath).size - 4096)).split(/\r?\n/).filter((l) => l !== '');
+  const lines = readText(samplesPath, Math.max(0, statSync(samplesPath).size - 4096))
+    .split(/\r?\n/)
+    .filter((l) => l !== '');
   for (const line of lines.reverse()) {
     const value = Number(line.split(',')[column]);
     if (Number.isFinite(value)) return value;

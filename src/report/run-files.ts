@@ -47,13 +47,40 @@ export class RunFiles {
     this.#events.close();
   }
 
-  #sampleRow(timeMs: number, segment: number, phase: Phase, workload: string, worker: string, threadId: number,
-    ops: number | undefined, errors: number | undefined, m: Measurement, proc: ProcessSample): void {
+  #sampleRow(
+    timeMs: number,
+    segment: number,
+    phase: Phase,
+    workload: string,
+    worker: string,
+    threadId: number,
+    ops: number | undefined,
+    errors: number | undefined,
+    m: Measurement,
+    proc: ProcessSample,
+  ): void {
     this.#samples.append([
-      new Date(timeMs).toISOString(), round(this.elapsedAt(timeMs), 3), segment, phase, workload, worker, threadId, ops, errors,
-      m.heapUsed, m.heapTotal, m.external, m.arrayBuffers, m.activeHandles, round(m.elu, 4),
-      m.latencyP50Us > 0 ? m.latencyP50Us : undefined, m.latencyP99Us > 0 ? m.latencyP99Us : undefined,
-      proc.rssBytes, round(proc.cpuPercent, 1), round(m.gcMs, 2), m.codeBytes,
+      new Date(timeMs).toISOString(),
+      round(this.elapsedAt(timeMs), 3),
+      segment,
+      phase,
+      workload,
+      worker,
+      threadId,
+      ops,
+      errors,
+      m.heapUsed,
+      m.heapTotal,
+      m.external,
+      m.arrayBuffers,
+      m.activeHandles,
+      round(m.elu, 4),
+      m.latencyP50Us > 0 ? m.latencyP50Us : undefined,
+      m.latencyP99Us > 0 ? m.latencyP99Us : undefined,
+      proc.rssBytes,
+      round(proc.cpuPercent, 1),
+      round(m.gcMs, 2),
+      m.codeBytes,
     ]);
   }
 }

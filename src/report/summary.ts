@@ -60,7 +60,8 @@ export const method = {
   confidence: CONFIDENCE,
   warmup: 'auto: MSER-style truncation minimising the slope standard error, at most half the samples',
   bounded: 'lower envelope: Theil-Sen fit of block minima (block = 5x the decorrelation lag), a second route at the same level',
-  sequential: "looks planned from the first look to the budget; Lan-DeMets O'Brien-Fleming-type alpha spending, each look's increment spent by Bonferroni; " +
+  sequential:
+    "looks planned from the first look to the budget; Lan-DeMets O'Brien-Fleming-type alpha spending, each look's increment spent by Bonferroni; " +
     "each look's intervals at confidence 1 - 2*alpha_k",
   sequentialAlphaPerSide: SEQUENTIAL_ALPHA,
   sequentialRoutes: 2,
@@ -189,15 +190,18 @@ export function buildSummary(input: SummaryInput): Summary {
     thresholds: input.thresholds,
     method,
     rss: input.rss ?? null,
-    sequential: sequential === undefined ? null : {
-      firstLookS: sequential.plan.firstS,
-      lookEveryS: sequential.plan.everyS,
-      maxDurationS: sequential.plan.maxS,
-      plannedLooks: lookTimes(sequential.plan).length,
-      looksTaken: sequential.looks.length,
-      stoppedEarly: input.run.elapsedS < sequential.plan.maxS && sequential.decisions.size === input.workloads.length,
-      levels: sequential.looks.map((l) => ({ look: l.look, atS: l.atS, alpha: l.alpha })),
-    },
+    sequential:
+      sequential === undefined
+        ? null
+        : {
+            firstLookS: sequential.plan.firstS,
+            lookEveryS: sequential.plan.everyS,
+            maxDurationS: sequential.plan.maxS,
+            plannedLooks: lookTimes(sequential.plan).length,
+            looksTaken: sequential.looks.length,
+            stoppedEarly: input.run.elapsedS < sequential.plan.maxS && sequential.decisions.size === input.workloads.length,
+            levels: sequential.looks.map((l) => ({ look: l.look, atS: l.atS, alpha: l.alpha })),
+          },
     workloads: input.workloads.map((w) => {
       const decision = decisionOf(w.name);
       return {
@@ -274,8 +278,9 @@ export function renderMarkdown(summary: Summary): string {
     ...(summary.error === undefined ? [] : [`> Error: ${summary.error}`, '']),
     '| workload | verdict | decided | heap slope (pooled) | CI (level) | shape | bytes/op | steady from | ops | errors | respawns |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...summary.workloads.map((w) =>
-      `| ${w.name} | ${verdictLabel[w.verdict]} | ${decisionText(w, summary.sequential)} | ${rateText(w.heap.slopeBytesPerHour)} | ` +
+    ...summary.workloads.map(
+      (w) =>
+        `| ${w.name} | ${verdictLabel[w.verdict]} | ${decisionText(w, summary.sequential)} | ${rateText(w.heap.slopeBytesPerHour)} | ` +
         `${intervalText(w.heap.ci95)} (${formatConfidence(w.confidence ?? CONFIDENCE)}) | ${w.heap.shape ?? 'n/a'} | ` +
         `${bytesText(w.heap.bytesPerOp)} | ${formatDuration(Math.round(w.heap.steadyFromS))} | ${w.opsTotal} | ${w.errorsTotal} | ${w.respawns} |`,
     ),
@@ -287,10 +292,12 @@ export function renderMarkdown(summary: Summary): string {
     '| worker | verdict | heap slope | CI | off-heap slope | handles/h | after teardown |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...summary.workloads.flatMap((w) =>
-      w.workers.map((k) =>
-        `| ${k.worker} | ${verdictLabel[k.verdict]} | ${rateText(k.slopeBytesPerHour)} | ${intervalText(k.ci95)} | ` +
+      w.workers.map(
+        (k) =>
+          `| ${k.worker} | ${verdictLabel[k.verdict]} | ${rateText(k.slopeBytesPerHour)} | ${intervalText(k.ci95)} | ` +
           `${k.external === null ? 'n/a' : rateText(k.external.slopePerHour)} | ${k.handles === null ? 'n/a' : k.handles.slopePerHour.toFixed(1)} | ` +
-          `${k.cleanup === null ? 'n/a' : `${k.cleanup.retainedBytes >= 0 ? '+' : ''}${formatBytes(k.cleanup.retainedBytes)} ${k.cleanup.ok ? 'ok' : 'RETAINED'}`} |`),
+          `${k.cleanup === null ? 'n/a' : `${k.cleanup.retainedBytes >= 0 ? '+' : ''}${formatBytes(k.cleanup.retainedBytes)} ${k.cleanup.ok ? 'ok' : 'RETAINED'}`} |`,
+      ),
     ),
     '',
     '## Run',
@@ -302,8 +309,12 @@ export function renderMarkdown(summary: Summary): string {
       `warm-up ${run.warmup === 'auto' ? `auto (at least ${formatDuration(run.warmupS)})` : formatDuration(run.warmupS)}`,
     `- ${run.threads} worker(s) per workload, ${run.concurrency} operation(s) in flight per worker, seed ${run.seed}` +
       (run.injectLeakBytesPerS > 0 ? `, injected leak ${formatBytes(run.injectLeakBytesPerS)}/s` : ''),
-    ...(summary.rss === null ? [] : [`- Process RSS ${formatBytes(summary.rss.firstBytes)} to ${formatBytes(summary.rss.lastBytes)} ` +
-      `(peak ${formatBytes(summary.rss.peakBytes)}), ${rateText(summary.rss.slopeBytesPerHour)} over the steady window: reported, not judged`]),
+    ...(summary.rss === null
+      ? []
+      : [
+          `- Process RSS ${formatBytes(summary.rss.firstBytes)} to ${formatBytes(summary.rss.lastBytes)} ` +
+            `(peak ${formatBytes(summary.rss.peakBytes)}), ${rateText(summary.rss.slopeBytesPerHour)} over the steady window: reported, not judged`,
+        ]),
     `- Node ${run.node} on ${run.platform}, from ${run.startedAt} to ${run.endedAt}`,
     `- Reproduce: \`${shellLine(run.argv)}\``,
     ...(summary.analyzedAt === undefined ? [] : [`- Re-analysed with soak analyze at ${summary.analyzedAt}`]),
@@ -313,9 +324,11 @@ export function renderMarkdown(summary: Summary): string {
 }
 
 function sequentialLine(s: SequentialSummary, elapsedS: number): string {
-  return `- Decided as the data allowed: looks from ${formatDuration(s.firstLookS)} every ${formatDuration(s.lookEveryS)} up to the ` +
+  return (
+    `- Decided as the data allowed: looks from ${formatDuration(s.firstLookS)} every ${formatDuration(s.lookEveryS)} up to the ` +
     `${formatDuration(s.maxDurationS)} budget (${s.plannedLooks} planned, ${s.looksTaken} taken), O'Brien-Fleming-type alpha spending; ` +
-    (s.stoppedEarly ? `every workload was decided, so the run stopped at ${formatDuration(Math.round(elapsedS))}` : 'the run went to its end');
+    (s.stoppedEarly ? `every workload was decided, so the run stopped at ${formatDuration(Math.round(elapsedS))}` : 'the run went to its end')
+  );
 }
 
 /** summary.json read back (by `soak analyze` and `soak compare`); throws with what makes the text unusable as a summary. */

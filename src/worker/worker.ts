@@ -28,8 +28,15 @@ export default async function handle(task: WorkerTask): Promise<WorkerResult> {
     return outcome;
   }
   const { runner, slot, segment } = outcome;
-  const answer = (extra: { sample?: WorkerSample; tornDown?: boolean; teardownError?: string } = {}): WorkerResult =>
-    ({ kind: 'ok', slot, segment, threadId, opsTotal: runner.opsTotal, errorsTotal: runner.errorsTotal, ...extra });
+  const answer = (extra: { sample?: WorkerSample; tornDown?: boolean; teardownError?: string } = {}): WorkerResult => ({
+    kind: 'ok',
+    slot,
+    segment,
+    threadId,
+    opsTotal: runner.opsTotal,
+    errorsTotal: runner.errorsTotal,
+    ...extra,
+  });
   if (task.kind === 'teardown') {
     if (runner.tornDown) return answer({ tornDown: true });
     const { sample, error } = await runner.teardown(Atomics.load(tick, 0));

@@ -16,14 +16,21 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], cwd = repoRoot, onSpawn?: (child: ChildProcess) => void,
-  env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  cwd = repoRoot,
+  onSpawn?: (child: ChildProcess) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliResult> {
   return runScript(cliPath, args, { cwd, env, ...(onSpawn === undefined ? {} : { onSpawn }) });
 }
 
 /** Any compiled script of this package (dist/...), in a child process, its output collected. */
-export function runScript(script: string, args: readonly string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; onSpawn?: (child: ChildProcess) => void }): Promise<CliResult> {
+export function runScript(
+  script: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; onSpawn?: (child: ChildProcess) => void },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     options.onSpawn?.(child);

@@ -59,7 +59,8 @@ const BYTE_UNITS = ['B', 'KB', 'MB', 'GB'] as const;
  */
 export function formatTick(value: number, axis: ValueAxis, unit: Unit): string {
   const largest = Math.max(Math.abs(axis.min), Math.abs(axis.max), 1);
-  const power = unit === 'bytes' ? Math.min(BYTE_UNITS.length - 1, Math.floor(Math.log(largest) / Math.log(1024))) : largest >= 1e6 ? 2 : largest >= 1e4 ? 1 : 0;
+  const power =
+    unit === 'bytes' ? Math.min(BYTE_UNITS.length - 1, Math.floor(Math.log(largest) / Math.log(1024))) : largest >= 1e6 ? 2 : largest >= 1e4 ? 1 : 0;
   const scale = unit === 'bytes' ? 1024 ** power : 1000 ** power;
   const decimals = Math.min(3, Math.max(0, Math.ceil(-Math.log10(axis.step / scale) - 1e-9)));
   const text = (value / scale).toFixed(decimals);
@@ -70,6 +71,7 @@ export function formatTick(value: number, axis: ValueAxis, unit: Unit): string {
 
 export function formatValue(value: number, unit: Unit): string {
   if (unit === 'bytes') return formatBytes(value);
-  const text = Math.abs(value) >= 1e6 ? `${(value / 1e6).toPrecision(3)}M` : Math.abs(value) >= 1e4 ? `${(value / 1e3).toPrecision(3)}K` : `${+value.toPrecision(3)}`;
+  const text =
+    Math.abs(value) >= 1e6 ? `${(value / 1e6).toPrecision(3)}M` : Math.abs(value) >= 1e4 ? `${(value / 1e3).toPrecision(3)}K` : `${+value.toPrecision(3)}`;
   return unit === 'perSecond' ? `${text}/s` : text;
 }

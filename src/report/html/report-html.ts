@@ -69,19 +69,32 @@ export function renderReportHtml(data: ReportData): string {
 
 function runLine(summary: Summary): string {
   const { run, thresholds } = summary;
-  return `${formatDuration(run.elapsedS)} of ${formatDuration(run.durationS)}, ${run.threads} worker(s) per workload, ` +
+  return (
+    `${formatDuration(run.elapsedS)} of ${formatDuration(run.durationS)}, ${run.threads} worker(s) per workload, ` +
     `sampled every ${formatDuration(run.intervalS)}; limits per worker ${formatRatePerHour(thresholds.maxSlopeBytesPerHour)} and ` +
-    `${formatBytes(thresholds.maxGrowthBytes)}; Node ${run.node}, ${run.startedAt}`;
+    `${formatBytes(thresholds.maxGrowthBytes)}; Node ${run.node}, ${run.startedAt}`
+  );
 }
 
 function verdictTable(summary: Summary): string {
-  const rows = summary.workloads.map((w, i) => `<tr><td><a href="#w${i}">${escapeHtml(w.name)}</a></td><td>${badge(w.verdict)}</td>` +
-    cell(decisionText(w, summary.sequential)) + num(rateText(w.heap.slopeBytesPerHour)) + num(`${intervalText(w.heap.ci95)} (${formatConfidence(w.confidence)})`) +
-    cell(w.heap.shape ?? 'n/a') + num(bytesText(w.heap.bytesPerOp)) +
-    num(String(w.opsTotal)) + num(String(w.errorsTotal)) + num(String(w.respawns)) + `<td class="reason">${escapeHtml(w.reason)}</td></tr>`);
-  return '<section id="verdicts"><h2>Verdicts</h2><div class="table-wrap"><table class="verdicts"><thead><tr><th>workload</th><th>verdict</th>' +
+  const rows = summary.workloads.map(
+    (w, i) =>
+      `<tr><td><a href="#w${i}">${escapeHtml(w.name)}</a></td><td>${badge(w.verdict)}</td>` +
+      cell(decisionText(w, summary.sequential)) +
+      num(rateText(w.heap.slopeBytesPerHour)) +
+      num(`${intervalText(w.heap.ci95)} (${formatConfidence(w.confidence)})`) +
+      cell(w.heap.shape ?? 'n/a') +
+      num(bytesText(w.heap.bytesPerOp)) +
+      num(String(w.opsTotal)) +
+      num(String(w.errorsTotal)) +
+      num(String(w.respawns)) +
+      `<td class="reason">${escapeHtml(w.reason)}</td></tr>`,
+  );
+  return (
+    '<section id="verdicts"><h2>Verdicts</h2><div class="table-wrap"><table class="verdicts"><thead><tr><th>workload</th><th>verdict</th>' +
     '<th>decided</th><th>heap slope (pooled)</th><th>CI (level)</th><th>shape</th><th>bytes/op</th><th>ops</th><th>errors</th><th>respawns</th><th>reason</th>' +
-    `</tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`;
+    `</tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`
+  );
 }
 
 function processSection(data: ReportData, id: string): string {
@@ -94,9 +107,12 @@ function processSection(data: ReportData, id: string): string {
     series: [{ index: 0, name: 'RSS', lines: downsampleMinMax({ t: rss.t, y: rss.bytes }, PLOT_BUCKETS, 0, data.lastElapsedS) }],
     markers: markersFor(data.recorded.events, ''),
   });
-  const note = data.summary.rss === null ? '' : `<p class="note">RSS ${escapeHtml(bytesText(data.summary.rss.firstBytes))} to ` +
-    `${escapeHtml(bytesText(data.summary.rss.lastBytes))}, peak ${escapeHtml(bytesText(data.summary.rss.peakBytes))}, ` +
-    `${escapeHtml(rateText(data.summary.rss.slopeBytesPerHour))} over the steady window. It is process-wide and shared by every worker: reported, not judged.</p>`;
+  const note =
+    data.summary.rss === null
+      ? ''
+      : `<p class="note">RSS ${escapeHtml(bytesText(data.summary.rss.firstBytes))} to ` +
+        `${escapeHtml(bytesText(data.summary.rss.lastBytes))}, peak ${escapeHtml(bytesText(data.summary.rss.peakBytes))}, ` +
+        `${escapeHtml(rateText(data.summary.rss.slopeBytesPerHour))} over the steady window. It is process-wide and shared by every worker: reported, not judged.</p>`;
   return `<section id="process"><h2>Process</h2>${note}<div class="charts">${chart}</div></section>`;
 }
 
@@ -106,8 +122,12 @@ function workloadSection(w: WorkloadSummary, i: number, series: readonly WorkerS
   const xMaxS = data.lastElapsedS;
   const markers = [...markersFor(data.recorded.events, ''), ...markersFor(data.recorded.events, w.name)];
   const shade = steadyShade(series, w.heap.steadyFromS);
-  const chartOf = (title: string, unit: 'bytes' | 'count' | 'perSecond', pick: (c: WorkerColumns) => ArrayLike<number>,
-    extra: { fits?: ChartFit[]; dots?: boolean; fromZero?: boolean; zoom?: { fromS: number; toS: number } } = {}): string => {
+  const chartOf = (
+    title: string,
+    unit: 'bytes' | 'count' | 'perSecond',
+    pick: (c: WorkerColumns) => ArrayLike<number>,
+    extra: { fits?: ChartFit[]; dots?: boolean; fromZero?: boolean; zoom?: { fromS: number; toS: number } } = {},
+  ): string => {
     const [fromS, toS] = extra.zoom === undefined ? [0, xMaxS] : [extra.zoom.fromS, extra.zoom.toS];
     return renderChart({
       id: nextId(),
@@ -146,20 +166,28 @@ function workloadSection(w: WorkloadSummary, i: number, series: readonly WorkerS
     chartOf('Operations per second', 'perSecond', (c) => counterRate(c.t, c.ops, c.segment), { fromZero: true }),
     chartOf('Active handles (timers, sockets)', 'count', (c) => c.handles, { fromZero: true }),
   ];
-  const legend = [...index.entries()].map(([name, n]) =>
-    `<button type="button" class="legend-item" data-series="${n}" aria-pressed="true"><span class="swatch" style="background:${colorOf(n)}"></span>` +
-      `${escapeHtml(name)}</button>`).join('');
-  const params = Object.entries(w.params).map(([k, v]) => `${k}=${String(v)}`).join(', ');
-  return `<section class="workload" id="w${i}"><h2>${escapeHtml(w.name)} ${badge(w.verdict)}</h2>` +
+  const legend = [...index.entries()]
+    .map(
+      ([name, n]) =>
+        `<button type="button" class="legend-item" data-series="${n}" aria-pressed="true"><span class="swatch" style="background:${colorOf(n)}"></span>` +
+        `${escapeHtml(name)}</button>`,
+    )
+    .join('');
+  const params = Object.entries(w.params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
+  return (
+    `<section class="workload" id="w${i}"><h2>${escapeHtml(w.name)} ${badge(w.verdict)}</h2>` +
     `<p class="reason">${escapeHtml(w.reason)}</p>` +
     '<p class="note">The judged heap is what the verdict reads: each worker\'s heap right after a forced full GC, less V8\'s compiled code ' +
     'and bytecode. Dashed: the fitted Theil–Sen line per worker life over its steady window (shaded); the bow tie around it spans the ' +
-    'worker\'s interval of the slope at the level its reason gives (the level of the look that decided it; a leaking worker\'s at its share of that error, ' +
+    "worker's interval of the slope at the level its reason gives (the level of the look that decided it; a leaking worker's at its share of that error, " +
     `the pooled fit's at ${formatConfidence(w.confidence)}); a dot marks the heap after teardown. ` +
     'Vertical lines: phase changes and decisions (grey), respawns (amber), crashes (red).</p>' +
     (params === '' ? '' : `<p class="note">Parameters: <code>${escapeHtml(params)}</code></p>`) +
     `<div class="legend">${legend}<span class="hint">click a worker to hide or show its lines; hover a chart to read values</span></div>` +
-    `<div class="charts">${charts.join('')}</div>${workerTable(w.workers, w.verdict !== 'pass')}</section>`;
+    `<div class="charts">${charts.join('')}</div>${workerTable(w.workers, w.verdict !== 'pass')}</section>`
+  );
 }
 
 /** From the workload's steady start to its last steady sample. */
@@ -216,37 +244,53 @@ function fitsFor(columns: WorkerColumns, worker: WorkerSummary, index: number): 
 }
 
 function markersFor(events: readonly RecordedEvent[], workload: string): ChartMarker[] {
-  return events.filter((e) => e.workload === workload && e.elapsedS > 0).map((e): ChartMarker => {
-    if (e.event === 'phase') {
-      const label = e.detail === 'steady' ? 'warm-up over (recorded)' : e.detail === 'cooldown' ? 'load stopped, teardown' : `phase ${e.detail}`;
-      return { atS: e.elapsedS, kind: 'phase', label: `${formatDuration(Math.round(e.elapsedS))}: ${label}` };
-    }
-    if (e.event === 'decided') return { atS: e.elapsedS, kind: 'phase', label: `${formatDuration(Math.round(e.elapsedS))}: decided ${e.detail}; its workers stop` };
-    const kind = e.event === 'respawn' ? 'respawn' : e.event === 'crash' ? 'crash' : 'other';
-    return { atS: e.elapsedS, kind, label: `${formatDuration(Math.round(e.elapsedS))}: ${e.worker} ${e.event}${e.detail === '' ? '' : `: ${e.detail}`}` };
-  });
+  return events
+    .filter((e) => e.workload === workload && e.elapsedS > 0)
+    .map((e): ChartMarker => {
+      if (e.event === 'phase') {
+        const label = e.detail === 'steady' ? 'warm-up over (recorded)' : e.detail === 'cooldown' ? 'load stopped, teardown' : `phase ${e.detail}`;
+        return { atS: e.elapsedS, kind: 'phase', label: `${formatDuration(Math.round(e.elapsedS))}: ${label}` };
+      }
+      if (e.event === 'decided')
+        return { atS: e.elapsedS, kind: 'phase', label: `${formatDuration(Math.round(e.elapsedS))}: decided ${e.detail}; its workers stop` };
+      const kind = e.event === 'respawn' ? 'respawn' : e.event === 'crash' ? 'crash' : 'other';
+      return { atS: e.elapsedS, kind, label: `${formatDuration(Math.round(e.elapsedS))}: ${e.worker} ${e.event}${e.detail === '' ? '' : `: ${e.detail}`}` };
+    });
 }
 
 /** Open when the workload did not pass: the reader wants to see which worker decided. */
 function workerTable(workers: readonly WorkerSummary[], open: boolean): string {
-  const rows = workers.map((k) => `<tr>${cell(k.worker)}<td>${badge(k.verdict)}</td>${num(rateText(k.slopeBytesPerHour))}${num(intervalText(k.ci95))}` +
-    num(bytesText(k.bytesPerOp)) + num(k.steadyFromS === null ? 'n/a' : formatDuration(Math.round(k.steadyFromS))) +
-    num(k.external === null ? 'n/a' : rateText(k.external.slopePerHour)) + num(k.handles === null ? 'n/a' : `${k.handles.slopePerHour.toFixed(1)}/h`) +
-    num(k.cleanup === null ? 'n/a' : `${k.cleanup.retainedBytes >= 0 ? '+' : ''}${formatBytes(k.cleanup.retainedBytes)} ${k.cleanup.ok ? 'ok' : 'RETAINED'}`) +
-    `<td class="reason">${escapeHtml(k.reason)}</td></tr>`);
-  return `<details${open ? ' open' : ''}><summary>Workers</summary><div class="table-wrap"><table><thead>` + '<tr><th>worker</th><th>verdict</th><th>heap slope</th><th>CI</th>' +
+  const rows = workers.map(
+    (k) =>
+      `<tr>${cell(k.worker)}<td>${badge(k.verdict)}</td>${num(rateText(k.slopeBytesPerHour))}${num(intervalText(k.ci95))}` +
+      num(bytesText(k.bytesPerOp)) +
+      num(k.steadyFromS === null ? 'n/a' : formatDuration(Math.round(k.steadyFromS))) +
+      num(k.external === null ? 'n/a' : rateText(k.external.slopePerHour)) +
+      num(k.handles === null ? 'n/a' : `${k.handles.slopePerHour.toFixed(1)}/h`) +
+      num(
+        k.cleanup === null ? 'n/a' : `${k.cleanup.retainedBytes >= 0 ? '+' : ''}${formatBytes(k.cleanup.retainedBytes)} ${k.cleanup.ok ? 'ok' : 'RETAINED'}`,
+      ) +
+      `<td class="reason">${escapeHtml(k.reason)}</td></tr>`,
+  );
+  return (
+    `<details${open ? ' open' : ''}><summary>Workers</summary><div class="table-wrap"><table><thead>` +
+    '<tr><th>worker</th><th>verdict</th><th>heap slope</th><th>CI</th>' +
     '<th>bytes/op</th><th>steady from</th><th>off-heap slope</th><th>handles</th><th>after teardown</th><th>reason</th></tr></thead>' +
-    `<tbody>${rows.join('')}</tbody></table></div></details>`;
+    `<tbody>${rows.join('')}</tbody></table></div></details>`
+  );
 }
 
 function eventsSection(recorded: RecordedRun): string {
   const listed = recorded.events.filter((e) => e.event !== 'phase');
   if (listed.length === 0) return '<section id="events"><h2>Events</h2><p class="note">No worker exited, crashed or was respawned.</p></section>';
-  const rows = listed.slice(0, LISTED_EVENTS).map((e) =>
-    `<tr>${cell(formatDuration(Math.round(e.elapsedS)))}${cell(e.worker)}${cell(e.event)}${cell(e.detail)}</tr>`);
+  const rows = listed
+    .slice(0, LISTED_EVENTS)
+    .map((e) => `<tr>${cell(formatDuration(Math.round(e.elapsedS)))}${cell(e.worker)}${cell(e.event)}${cell(e.detail)}</tr>`);
   const more = listed.length - LISTED_EVENTS + recorded.eventsLeftOut;
-  return `<section id="events"><h2>Events</h2><div class="table-wrap"><table><thead><tr><th>at</th><th>worker</th><th>event</th><th>detail</th></tr></thead>` +
-    `<tbody>${rows.join('')}</tbody></table></div>${more > 0 ? `<p class="note">${more} more in events.csv.</p>` : ''}</section>`;
+  return (
+    `<section id="events"><h2>Events</h2><div class="table-wrap"><table><thead><tr><th>at</th><th>worker</th><th>event</th><th>detail</th></tr></thead>` +
+    `<tbody>${rows.join('')}</tbody></table></div>${more > 0 ? `<p class="note">${more} more in events.csv.</p>` : ''}</section>`
+  );
 }
 
 function runSection(summary: Summary): string {
@@ -254,11 +298,17 @@ function runSection(summary: Summary): string {
   const facts: [string, string][] = [
     ['Reproduce', shellLine(run.argv)],
     ['Profile', summary.profile],
-    ['Thresholds per worker', `slope ${formatRatePerHour(thresholds.maxSlopeBytesPerHour)}, growth ${formatBytes(thresholds.maxGrowthBytes)} over the steady window`],
+    [
+      'Thresholds per worker',
+      `slope ${formatRatePerHour(thresholds.maxSlopeBytesPerHour)}, growth ${formatBytes(thresholds.maxGrowthBytes)} over the steady window`,
+    ],
     ['Duration', `${formatDuration(run.elapsedS)} of ${formatDuration(run.durationS)}, sampled every ${formatDuration(run.intervalS)}`],
     ['Warm-up', run.warmup === 'auto' ? `auto (at least ${formatDuration(run.warmupS)}, then found from the data)` : formatDuration(run.warmupS)],
-    ['Load', `${run.threads} worker(s) per workload, ${run.concurrency} operation(s) in flight each, seed ${run.seed}` +
-      (run.injectLeakBytesPerS > 0 ? `, injected leak ${formatBytes(run.injectLeakBytesPerS)}/s` : '')],
+    [
+      'Load',
+      `${run.threads} worker(s) per workload, ${run.concurrency} operation(s) in flight each, seed ${run.seed}` +
+        (run.injectLeakBytesPerS > 0 ? `, injected leak ${formatBytes(run.injectLeakBytesPerS)}/s` : ''),
+    ],
     ['Method', `${method.slope}; ${method.interval}; ${method.trendTest}, alpha ${method.alpha}`],
     ['Node', `${run.node} on ${run.platform}`],
     ['Started / ended', `${run.startedAt} / ${run.endedAt}`],

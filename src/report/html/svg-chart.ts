@@ -71,10 +71,11 @@ export function renderChart(spec: ChartSpec): string {
   let low = Infinity;
   let high = -Infinity;
   for (const s of series) {
-    for (const line of s.lines) for (const v of line.y) {
-      low = Math.min(low, v);
-      high = Math.max(high, v);
-    }
+    for (const line of s.lines)
+      for (const v of line.y) {
+        low = Math.min(low, v);
+        high = Math.max(high, v);
+      }
     if (s.dot !== undefined) {
       low = Math.min(low, s.dot.y);
       high = Math.max(high, s.dot.y);
@@ -98,8 +99,10 @@ export function renderChart(spec: ChartSpec): string {
   if (spec.shade !== undefined && spec.shade.toS > spec.shade.fromS) {
     const x0 = x(Math.max(xMin, spec.shade.fromS));
     const x1 = x(Math.min(xMax, spec.shade.toS));
-    parts.push(`<rect class="steady" x="${x0}" y="${MARGIN.top}" width="${round(x1 - x0)}" height="${plotH}"><title>steady window: ` +
-      `${escapeHtml(formatDuration(Math.round(spec.shade.fromS)))} to ${escapeHtml(formatDuration(Math.round(spec.shade.toS)))}</title></rect>`);
+    parts.push(
+      `<rect class="steady" x="${x0}" y="${MARGIN.top}" width="${round(x1 - x0)}" height="${plotH}"><title>steady window: ` +
+        `${escapeHtml(formatDuration(Math.round(spec.shade.fromS)))} to ${escapeHtml(formatDuration(Math.round(spec.shade.toS)))}</title></rect>`,
+    );
   }
   for (const v of axis.ticks) {
     parts.push(`<line class="grid" x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${y(v)}" y2="${y(v)}"/>`);
@@ -112,7 +115,9 @@ export function renderChart(spec: ChartSpec): string {
   parts.push(`<line class="axis" x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${bottom}" y2="${bottom}"/>`);
   parts.push(`<g clip-path="url(#${clip})">`);
   for (const m of (spec.markers ?? []).filter((m) => m.atS >= xMin && m.atS <= xMax)) {
-    parts.push(`<line class="marker ${m.kind}" x1="${x(m.atS)}" x2="${x(m.atS)}" y1="${MARGIN.top}" y2="${bottom}"><title>${escapeHtml(m.label)}</title></line>`);
+    parts.push(
+      `<line class="marker ${m.kind}" x1="${x(m.atS)}" x2="${x(m.atS)}" y1="${MARGIN.top}" y2="${bottom}"><title>${escapeHtml(m.label)}</title></line>`,
+    );
   }
   for (const f of spec.fits ?? []) parts.push(renderFit(f, x, y));
   for (const s of series) {
@@ -121,8 +126,10 @@ export function renderChart(spec: ChartSpec): string {
       parts.push(`<polyline class="series" data-series="${s.index}" stroke="${colorOf(s.index)}" points="${points}"/>`);
     }
     if (s.dot !== undefined) {
-      parts.push(`<circle class="dot" data-series="${s.index}" cx="${x(s.dot.t)}" cy="${y(s.dot.y)}" r="3.5" fill="${colorOf(s.index)}">` +
-        `<title>${escapeHtml(s.dot.label)}</title></circle>`);
+      parts.push(
+        `<circle class="dot" data-series="${s.index}" cx="${x(s.dot.t)}" cy="${y(s.dot.y)}" r="3.5" fill="${colorOf(s.index)}">` +
+          `<title>${escapeHtml(s.dot.label)}</title></circle>`,
+      );
     }
   }
   parts.push('</g>');
@@ -130,9 +137,11 @@ export function renderChart(spec: ChartSpec): string {
 
   // Read back by the page's hover script: the plot's box in pixels and in data units, and the series' names.
   const names = series.map((s) => s.name);
-  return `<svg class="chart" viewBox="0 0 ${CHART_WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(spec.title)}" ` +
+  return (
+    `<svg class="chart" viewBox="0 0 ${CHART_WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(spec.title)}" ` +
     `data-unit="${unit}" data-box="${MARGIN.left},${MARGIN.top},${plotW},${plotH}" data-range="${xMin},${xMax},${axis.min},${axis.max}" ` +
-    `data-names="${escapeHtml(JSON.stringify(names))}">${parts.join('')}</svg>`;
+    `data-names="${escapeHtml(JSON.stringify(names))}">${parts.join('')}</svg>`
+  );
 }
 
 function renderFit(f: ChartFit, x: (t: number) => number, y: (v: number) => number): string {
@@ -142,13 +151,19 @@ function renderFit(f: ChartFit, x: (t: number) => number, y: (v: number) => numb
   if (f.low !== null && f.high !== null && Number.isFinite(f.low) && Number.isFinite(f.high)) {
     // Lines of the interval's two slopes through the pivot bound every line the interval allows: a bow tie.
     const corners: [number, number][] = [
-      [f.fromS, at(f.high, f.fromS)], [f.pivotS, f.pivotY], [f.toS, at(f.high, f.toS)],
-      [f.toS, at(f.low, f.toS)], [f.pivotS, f.pivotY], [f.fromS, at(f.low, f.fromS)],
+      [f.fromS, at(f.high, f.fromS)],
+      [f.pivotS, f.pivotY],
+      [f.toS, at(f.high, f.toS)],
+      [f.toS, at(f.low, f.toS)],
+      [f.pivotS, f.pivotY],
+      [f.fromS, at(f.low, f.fromS)],
     ];
     band = `<polygon class="band" data-series="${f.index}" fill="${color}" points="${corners.map(([t, v]) => `${x(t)},${y(v)}`).join(' ')}"/>`;
   }
-  return `${band}<line class="fit" data-series="${f.index}" stroke="${color}" x1="${x(f.fromS)}" y1="${y(at(f.slope, f.fromS))}" ` +
-    `x2="${x(f.toS)}" y2="${y(at(f.slope, f.toS))}"/>`;
+  return (
+    `${band}<line class="fit" data-series="${f.index}" stroke="${color}" x1="${x(f.fromS)}" y1="${y(at(f.slope, f.fromS))}" ` +
+    `x2="${x(f.toS)}" y2="${y(at(f.slope, f.toS))}"/>`
+  );
 }
 
 function round(v: number): number {
