@@ -88,6 +88,12 @@ export const errors = {
   compareUnwritable(dir: string, reason: string): UsageError {
     return new UsageError(`soak compare: cannot write compare.md and compare.json in '${dir}' (${reason}); give --out DIR to write them elsewhere`);
   },
+  configMissing(path: string): UsageError {
+    return new UsageError(`--config: no file at '${path}'; give a soak.config.json or soak.config.mjs`);
+  },
+  configInvalid(path: string, problem: string): UsageError {
+    return new UsageError(`--config ${path}: ${problem}`);
+  },
   setupFailed(workload: string, worker: string, message: string): RunFailedError {
     return new RunFailedError(`workload '${workload}' setup failed in ${worker}: ${message}`);
   },

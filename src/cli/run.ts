@@ -11,8 +11,10 @@ import { integer, parseDurationFlag, parseRateFlag, parseSizeFlag, parseWarmupFl
 import { renderMarkdown } from '../report/summary.js';
 import { attachProgress, printResult } from './progress.js';
 import { appendStepSummary } from './step-summary.js';
+import { CONFIG_FILES, findConfig, withConfig } from './config.js';
 
 interface RunArgs {
+  config?: string;
   workload?: string[];
   duration?: string;
   'max-duration'?: string;
@@ -51,6 +53,10 @@ export const flagNames: OptionNames = {
 function runOptions(name: 'short' | 'run', yargs: Argv): Argv<RunArgs> {
   const decidesByDefault = name === 'short';
   return yargs
+    .option('config', {
+      type: 'string',
+      describe: `defaults for these flags from a file [default: ${CONFIG_FILES.join(' or ')} in the working directory, if there]`,
+    })
     .option('workload', { type: 'string', array: true, describe: 'workload names or plugin module paths, comma-separated or repeated [default: all built-in]' })
     .option('duration', {
       type: 'string',
@@ -98,11 +104,16 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
     command: name,
     describe,
     builder: (yargs) => runOptions(name, yargs),
-    handler: async (args) => {
+    handler: async (given) => {
+      const config = await findConfig(given.config, process.cwd());
+      const args = withConfig(given, config);
       const input = toInput(name, args);
-      const argv = ['soak', ...process.argv.slice(2), ...(args.seed === undefined ? ['--seed', String(input.seed)] : [])];
+      // What reproduces the run: the config it found too, and the seed it drew.
+      const found = given.config === undefined && config !== undefined ? ['--config', config.path] : [];
+      const argv = ['soak', ...process.argv.slice(2), ...found, ...(args.seed === undefined ? ['--seed', String(input.seed)] : [])];
       const soak = new Soak(input, flagNames, argv);
       const quiet = args.quiet === true;
+      if (config !== undefined && !quiet) process.stderr.write(`soak: settings from ${config.path} (flags override them)\n`);
       const progress = quiet ? undefined : attachProgress(soak);
       const stopOnSignal = (signal: NodeJS.Signals): void => {
         const notice = `soak: ${signal}: stopping, tearing down and writing the summary (again to quit at once)`;
