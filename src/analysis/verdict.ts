@@ -345,9 +345,10 @@ function unconfirmedSinceWarmup(input: HeapInput, settings: AnalysisSettings): H
   if (!cut) return undefined;
   const limits = limitsFor(settings.thresholds, input.recordedSpanS);
   const whole = judgeGrowth(input.recorded, limits, { confidence: settings.confidence, early: settings.early });
-  // Significant growth over the limit confirms whatever its shape: warm-up left in the whole window
-  // makes its start steeper, so it may read as settling.
-  const grows = whole !== undefined && whole.trend.low > limits.rate && whole.trend.p < 1 - (settings.confidence ?? CONFIDENCE);
+  // Growth whose interval clears the limit confirms whatever its shape, and without the trend test:
+  // start-up left in the whole window (a curve, a drop) reads as settling and inflates the test's
+  // variance for autocorrelation, while every pairwise slope still clears the limit.
+  const grows = whole !== undefined && whole.trend.low > limits.rate;
   if (whole !== undefined && (grows || isLeak(whole, limits))) return undefined;
   const fromS = Math.min(...input.recorded.map((g) => g.t[0] ?? Infinity));
   const trend = whole?.trend;
