@@ -36,7 +36,10 @@ test('soak short decides every clean built-in workload pass within its budget, a
   assert.equal(summary.sequential?.stoppedEarly, allDecided);
   const last = Math.max(...summary.workloads.map((w) => w.decidedAtS ?? 300));
   assert.ok(summary.run.elapsedS < last + 20, `the run stopped once the last workload was decided (${summary.run.elapsedS}s, last decided at ${last}s)`);
-  assert.ok(summary.workloads.some((w) => w.decidedAtS !== null), 'at least one workload was decided before the budget');
+  assert.ok(
+    summary.workloads.some((w) => w.decidedAtS !== null),
+    'at least one workload was decided before the budget',
+  );
   assert.match(result.stderr, /soak: \S+ decided: pass at \d+m\d\ds \(look \d+\)/);
 
   // The same decisions from the same samples: a look reads only what was stamped by its time.
