@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
+import { median } from '../src/analysis/theil-sen.js';
 import { formatBytes } from '../src/units.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '8' } } });
@@ -58,11 +59,6 @@ for (let round = 0; round < rounds; round++) {
   for (const specifier of order) costs.get(specifier)?.push(await measure(specifier));
 }
 
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 const of = (specifier: string, key: keyof Cost): number => median((costs.get(specifier) ?? []).map((c) => c[key]));
 
 console.log(`# bench:import: ${rounds} fresh workers per specifier, alternating; medians\n`);

@@ -1,17 +1,12 @@
 /** `soak list`: workloads (the built-in ones, or those given) with their parameters and defaults. */
 import type { CommandModule } from 'yargs';
 import { loadWorkload } from '../controller/workload-loader.js';
-import { workloadList } from './run.js';
+import { workloadList, workloadOption } from './run.js';
 
 export const listCommand: CommandModule<object, { json?: boolean | undefined; workload?: string[] | undefined }> = {
   command: 'list',
   describe: 'workloads with their parameters and defaults (the built-in ones, or the plugins given with --workload)',
-  builder: (yargs) =>
-    yargs.option('json', { type: 'boolean', describe: 'print as JSON' }).option('workload', {
-      type: 'string',
-      array: true,
-      describe: 'workload names or plugin module paths, comma-separated or repeated [default: all built-in]',
-    }),
+  builder: (yargs) => yargs.option('json', { type: 'boolean', describe: 'print as JSON' }).option('workload', workloadOption),
   handler: async (args) => {
     // One at a time: a plugin's errors name the first that is wrong, as `soak run` does.
     const workloads = [];

@@ -57,7 +57,7 @@ function runOptions(name: 'short' | 'run', yargs: Argv): Argv<RunArgs> {
       type: 'string',
       describe: `defaults for these flags from a file [default: ${CONFIG_FILES.join(' or ')} in the working directory, if there]`,
     })
-    .option('workload', { type: 'string', array: true, describe: 'workload names or plugin module paths, comma-separated or repeated [default: all built-in]' })
+    .option('workload', workloadOption)
     .option('duration', {
       type: 'string',
       describe: decidesByDefault
@@ -197,6 +197,13 @@ function decideAsItGoes(name: 'short' | 'run', args: RunArgs, input: SoakInput):
       : parseDurationFlag('--min-duration', args['min-duration'], '1m');
   input.looks = { firstS, everyS };
 }
+
+/** `--workload`, as `soak short`, `soak run` and `soak list` take it. */
+export const workloadOption = {
+  type: 'string',
+  array: true,
+  describe: 'workload names or plugin module paths, comma-separated or repeated [default: all built-in]',
+} as const;
 
 /** `--workload a,b --workload c` as a list; all built-in workloads when not given. */
 export function workloadList(given: readonly string[] | undefined): string[] {
