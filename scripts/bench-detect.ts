@@ -22,7 +22,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import type { Summary } from '../src/report/summary.js';
+import type { Summary } from '../src/run-dir/summary.js';
 import { formatBytes, formatDuration, formatRatePerHour } from '../src/units.js';
 import { writeDayRun } from './gen-day-csv.js';
 

@@ -11,9 +11,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { analyzeRecordedRun } from '../src/report/analyze-run.js';
+import { analyzeRecordedRun } from '../src/commands/analyze-run.js';
 import { renderReportHtml } from '../src/report/html/report-html.js';
-import { reanalyze } from '../src/report/reanalyze.js';
+import { reanalyze } from '../src/commands/analyze.js';
 import { closeBrowser, openFile } from './chromium.js';
 import { writeDayRun } from './gen-day-csv.js';
 

@@ -22,9 +22,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Phase } from '../src/analysis/series.js';
 import { seededRandom } from '../src/random.js';
-import { eventColumns, sampleColumns } from '../src/report/columns.js';
-import type { CsvValue } from '../src/report/csv-appender.js';
-import { round } from '../src/report/run-files.js';
+import { eventColumns, sampleColumns } from '../src/run-dir/columns.js';
+import type { CsvValue } from '../src/run-dir/csv-appender.js';
+import { round } from '../src/run-dir/run-files.js';
 
 export interface DayRunOptions {
   /** Seed of the generator: the same seed writes the same bytes. Default 1. */

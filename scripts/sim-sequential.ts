@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { analyzeAtLook, replayLooks, type LookInput } from '../src/analysis/decide.js';
 import { SEQUENTIAL_ALPHA, lookLevels, type LookPlan } from '../src/analysis/sequential.js';
-import type { AnalysisSettings, Verdict } from '../src/analysis/verdict.js';
+import type { AnalysisSettings, Verdict } from '../src/analysis/types.js';
 import { autoWarmupS, shortDefaults } from '../src/options.js';
 import { NOISES, syntheticWorker, type Noise } from './synthetic-series.js';
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LookPlan } from '../src/analysis/sequential.js';
 import { shortDefaults } from '../src/options.js';
-import { analyzeRecordedRun } from '../src/report/analyze-run.js';
+import { analyzeRecordedRun } from '../src/commands/analyze-run.js';
 import { formatDuration, formatRatePerHour } from '../src/units.js';
 
 const { values, positionals } = parseArgs({

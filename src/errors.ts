@@ -1,5 +1,5 @@
 /** Every error soak raises on purpose is built here, so messages and exit codes stay consistent. */
-import type { Verdict } from './analysis/verdict.js';
+import type { Verdict } from './analysis/types.js';
 
 export const ExitCode = {
   pass: 0,

@@ -1,12 +1,23 @@
 /** The soak library: run soaks from code, or write workloads with defineWorkload. */
-export { Soak, type RunResult, type SoakInput, type ProgressTick, type DecidedEvent } from './controller/soak.js';
-export { calibrate, type CalibrateResult } from './controller/calibrate.js';
-export { reanalyze, type ReanalyzeOptions, type ReanalyzeResult } from './report/reanalyze.js';
-export { compare, type CompareOptions, type CompareResult, type Comparison } from './report/compare.js';
+export { Soak, type RunResult, type SoakInput, type SoakEvents, type ProgressTick, type DecidedEvent } from './commands/run.js';
+export { calibrate, type CalibrateResult } from './commands/calibrate.js';
+export { reanalyze, type ReanalyzeOptions, type ReanalyzeResult } from './commands/analyze.js';
+export { compare, type CompareOptions, type CompareResult } from './commands/compare.js';
+export type { Comparison, RunSide, SettingWarning } from './run-dir/compare-file.js';
 export type { Calibration } from './report/calibration.js';
 export { defaults, shortDefaults, validateOptions, type Looks, type SoakOptions, type ParamOverride } from './options.js';
 export type { Decision } from './analysis/decide.js';
 export { ExitCode, UsageError, RunFailedError, exitCodeFor } from './errors.js';
 export { defineWorkload, type Workload, type WorkloadContext, type Params, type ParamValue } from './workload.js';
-export type { Summary } from './report/summary.js';
-export type { Verdict } from './analysis/verdict.js';
+export type {
+  Summary,
+  RunFacts,
+  WorkloadSummary,
+  WorkerSummary,
+  HeapSummary,
+  TrendSummary,
+  RssTrend,
+  SequentialSummary,
+  SummaryParams,
+} from './run-dir/summary.js';
+export type { Verdict, Thresholds, Profile, WorkloadAnalysis, WorkerAnalysis, HeapTrend, MeasureTrend, Cleanup } from './analysis/types.js';

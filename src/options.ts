@@ -1,4 +1,5 @@
-import type { Profile } from './analysis/verdict.js';
+import type { Profile } from './analysis/types.js';
+import { randomInt } from 'node:crypto';
 import { errors } from './errors.js';
 
 /** One `--param` override: `key=value` for every workload that has `key`, or `workload.key=value`. */
@@ -44,7 +45,12 @@ export interface SoakOptions {
    * durationS the budget (the last look). Undefined: a fixed-length run judged once at its end.
    */
   looks: Looks | undefined;
+  /** The command line that reproduces the run, recorded in summary.json (the CLI passes its own); empty when there is none. */
+  commandLine: readonly string[];
 }
+
+/** What a caller gives: the workloads and the run directory, and any other option to change from its default. */
+export type SoakInput = Partial<SoakOptions> & Pick<SoakOptions, 'workloads' | 'outDir'>;
 
 export interface Looks {
   readonly firstS: number;
@@ -67,7 +73,14 @@ export const defaults = {
   strict: false,
   command: 'run',
   looks: undefined,
+  commandLine: [],
 } as const satisfies Partial<SoakOptions>;
+
+/** Every option: the input's, and the default for the rest (a random seed, the duration's growth limit). */
+export function resolveOptions(input: SoakInput): SoakOptions {
+  const durationS = input.durationS ?? defaults.durationS;
+  return { ...defaults, maxGrowthBytes: defaultMaxGrowthBytes(durationS), seed: randomInt(2 ** 31), ...input };
+}
 
 /**
  * `soak short`: decides as early as the data allow, within a budget. The first look comes after the
@@ -162,6 +175,9 @@ export function validateOptions(options: SoakOptions, names: OptionNames = {}): 
   }
   if (typeof options.outDir !== 'string' || options.outDir === '') {
     throw errors.option(name('outDir'), 'a directory path', options.outDir);
+  }
+  if (!Array.isArray(options.commandLine) || !options.commandLine.every((word) => typeof word === 'string')) {
+    throw errors.option(name('commandLine'), 'a list of strings', options.commandLine);
   }
   if (options.looks !== undefined) validateLooks(options, options.looks, names);
 }

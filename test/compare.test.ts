@@ -16,8 +16,8 @@ import {
   type HeapFigures,
   type WorkloadFigures,
 } from '../src/analysis/compare.js';
-import type { Verdict } from '../src/analysis/verdict.js';
-import type { Comparison } from '../src/report/compare.js';
+import type { Verdict } from '../src/analysis/types.js';
+import type { Comparison } from '../src/run-dir/compare-file.js';
 import { explain, runCli, tempDir } from './helpers/cli.js';
 
 const MB = 1024 * 1024;

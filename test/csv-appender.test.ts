@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CsvAppender } from '../src/report/csv-appender.js';
+import { CsvAppender } from '../src/run-dir/csv-appender.js';
 import { tempDir } from './helpers/cli.js';
 
 test('writes the header to an empty file and one line per row, quoting where CSV needs it', () => {

@@ -10,8 +10,8 @@ import { after, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { writeDayRun } from '../scripts/gen-day-csv.js';
 import { seededRandom } from '../src/random.js';
-import { columnIndexes, readCsv, type CsvReadOptions } from '../src/report/csv-lines.js';
-import { readRun } from '../src/report/read-run.js';
+import { columnIndexes, readCsv, type CsvReadOptions } from '../src/run-dir/csv-lines.js';
+import { readRun } from '../src/run-dir/read-run.js';
 import { tempDir } from './helpers/cli.js';
 
 const dir = tempDir('soak-csv-lines-');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { Verdict } from '../src/analysis/verdict.js';
+import type { Verdict } from '../src/analysis/types.js';
 import { escapeXml, renderJunit, RUN_CASE_NAME } from '../src/report/junit.js';
-import { method, type Summary } from '../src/report/summary.js';
+import { method, type Summary } from '../src/run-dir/summary.js';
 import { formatBytes, formatRatePerHour } from '../src/units.js';
 
 type WorkloadSummary = Summary['workloads'][number];

@@ -10,10 +10,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { PoolSample } from '../src/controller/workload-pool.js';
-import type { Soak } from '../src/controller/soak.js';
+import type { Soak } from '../src/commands/run.js';
 import { defaults, type SoakOptions } from '../src/options.js';
 import { seededRandom } from '../src/random.js';
-import { LiveTrend, MAX_FIT_POINTS, type LiveSample, type WorkloadStatus } from '../src/cli/live-trend.js';
+import { LiveTrend, MAX_FIT_POINTS, type LiveSample, type WorkloadStatus } from '../src/analysis/live-trend.js';
 import {
   attachProgress,
   clearBlock,

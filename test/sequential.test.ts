@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeAtLook, replayLooks, takeLook, type LookInput } from '../src/analysis/decide.js';
 import { levelBetween, lookLevels, looksUntil, lookTimes, obrienFlemingSpent, SEQUENTIAL_ALPHA } from '../src/analysis/sequential.js';
-import type { AnalysisSettings } from '../src/analysis/verdict.js';
+import type { AnalysisSettings } from '../src/analysis/types.js';
 import { syntheticWorker, type Noise } from '../scripts/synthetic-series.js';
 
 const MB = 1024 * 1024;

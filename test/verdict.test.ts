@@ -7,15 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WorkerSeries, type Phase } from '../src/analysis/series.js';
-import {
-  analyzeWorker,
-  analyzeWorkload,
-  familyLevels,
-  worstVerdict,
-  type AnalysisSettings,
-  type Verdict,
-  type WorkerAnalysis,
-} from '../src/analysis/verdict.js';
+import { analyzeWorker, analyzeWorkload, familyLevels } from '../src/analysis/verdict.js';
+import { worstVerdict, type AnalysisSettings, type Verdict, type WorkerAnalysis } from '../src/analysis/types.js';
 import { parseDuration } from '../src/units.js';
 
 const KB = 1024;

@@ -12,9 +12,15 @@ import { explain, readSummary, runCli, tempDir } from './helpers/cli.js';
 
 const builtIns = ['webhook', 'cache', 'circuit-breaker', 'refresh-manager'];
 
+// The clean built-ins settle for minutes (V8 type feedback and code still growing): over the first
+// 3-5 minutes their heap slopes are 0.4-0.9 MB/h, under the default 1 MB/h limit but close to it, so at
+// that limit a pass by the budget is a rate (measured in bench:detect, README), not a certainty: in 1
+// of 4 suite runs one workload was still inconclusive at the budget, in 2 more webhook passed only there. Here the limit is twice that, so that what is
+// tested (clean workloads pass, at looks, the run stops once all are decided, the replay agrees)
+// does not hang on how loaded the machine is.
 test('soak short decides every clean built-in workload pass within its budget, and soak analyze reproduces the decisions', async () => {
   const out = join(tempDir(), 'run');
-  const result = await runCli(['short', '--out', out]);
+  const result = await runCli(['short', '--max-slope', '2MB/h', '--out', out]);
   const summary = readSummary(out);
   assert.deepEqual(
     summary.workloads.map((w) => w.name),

@@ -14,7 +14,7 @@
  * With symmetric intervals it is d ± √(hc² + hb²), the usual interval of a difference.
  */
 import { formatBytes, formatRatePerHour } from '../units.js';
-import type { Verdict } from './verdict.js';
+import type { Verdict } from './types.js';
 
 /** A change over this share of the reference, beyond noise, is a regression. */
 export const TOLERANCE_SHARE = 0.1;

@@ -7,7 +7,8 @@
  */
 import { looksUntil, type LookLevel, type LookPlan } from './sequential.js';
 import type { WorkerSeries } from './series.js';
-import { analyzeWorkload, type AnalysisSettings, type Verdict, type WorkloadAnalysis } from './verdict.js';
+import { analyzeWorkload } from './verdict.js';
+import type { AnalysisSettings, Verdict, WorkloadAnalysis } from './types.js';
 
 export interface Decision {
   readonly verdict: Verdict;

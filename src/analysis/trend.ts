@@ -81,3 +81,11 @@ function ar1Factor(group: { readonly t: ArrayLike<number>; readonly y: ArrayLike
   const r1 = total > 0 ? Math.min(MAX_LAG1, lagged / total) : 0;
   return r1 > 0 ? (1 + r1) / (1 - r1) : 1;
 }
+
+/**
+ * The window over which an interval whose half-width is `halfWidth` over `spanS` would narrow to
+ * `target`: at a fixed sampling interval the half-width shrinks about as T^-1.5.
+ */
+export function windowForHalfWidth(spanS: number, halfWidth: number, target: number): number {
+  return target > 0 ? spanS * (halfWidth / target) ** (2 / 3) : Infinity;
+}

@@ -4,205 +4,29 @@
  * memory back, and take the worst. Per workload: the worst worker, and a pooled estimate over all
  * workers that can find a slow leak no single worker shows clearly. Pure: series in, analysis out.
  */
-import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../units.js';
+import { explainWorker, pooledLeakReason } from './explain.js';
 import { isBounded, isLeak, judgeGrowth, type Growth, type GrowthLimits } from './growth.js';
+import { halvesGrowth, noiseSd, sinceWarmupGrowth } from './heap-figures.js';
 import type { SlopeGroup } from './pairwise-slopes.js';
-import { PointPhase, type WorkerColumns, type WorkerSeries } from './series.js';
-import { detectSteadyStart } from './steady-window.js';
+import { PointPhase, type WorkerSeries } from './series.js';
 import { median } from './theil-sen.js';
 import { CONFIDENCE } from './trend.js';
-
-export type Verdict = 'pass' | 'leak' | 'inconclusive' | 'error';
-
-const severity: Record<Verdict, number> = { pass: 0, inconclusive: 1, leak: 2, error: 3 };
-
-export function worstVerdict(verdicts: Iterable<Verdict>): Verdict {
-  let worst: Verdict = 'pass';
-  for (const v of verdicts) if (severity[v] > severity[worst]) worst = v;
-  return worst;
-}
-
-export interface Thresholds {
-  readonly maxSlopeBytesPerHour: number;
-  readonly maxGrowthBytes: number;
-}
-
-/**
- * The policy-cache seed's criteria. short: growth under 50 MB, with the median of the steady window's
- * second half against its first half as a cross-check; long: under 1 MB/h and 100 MB total. Both:
- * after teardown, heap back within 10 MB of its post-warm-up baseline. The profiles differ in their
- * default thresholds (options.ts); every check runs in both.
- */
-export type Profile = 'short' | 'long';
-
-export const CLEANUP_TOLERANCE_BYTES = 10 * 1024 * 1024;
-/** Active handles may grow by this many over the steady window before it counts as a leak. */
-export const HANDLE_GROWTH_LIMIT = 10;
-/** Fewer steady samples than this per worker give "not enough data". */
-export const MIN_STEADY_SAMPLES = 10;
-/** Auto warm-up may cut at most this share of the samples after the recorded warm-up (MSER's rule). */
-const MAX_WARMUP_CUT_SHARE = 0.5;
-
-export interface AnalysisSettings {
-  readonly thresholds: Thresholds;
-  /** Seconds of warm-up to leave out, or 'auto': found from the data after the recorded warm-up. */
-  readonly warmup: number | 'auto';
-  /** short: growth that comes with the JIT still compiling is read as warm-up (long runs are past it). */
-  readonly profile: Profile;
-  /** Two-sided confidence of every interval (a sequential look's own level); default 0.95. */
-  readonly confidence?: number;
-  /** A look before the budget's last, which stops a workload only on growth that clearly persists (growth.ts). */
-  readonly early?: boolean;
-}
-
-export type Shape = Growth['shape'];
-
-/** A judged measure in the units summary.json uses (bytes or handles, per hour). */
-export interface MeasureTrend {
-  readonly verdict: Verdict;
-  readonly shape: Shape;
-  readonly slopePerHour: number;
-  readonly ci95: readonly [number, number];
-  /** Mann–Kendall one-sided p-value for growth, autocorrelation-corrected. */
-  readonly trendP: number;
-  /** Fitted growth over the steady window. */
-  readonly growth: number;
-  /** Half the 95 % interval: slopes this far over the limit are found by a run like this one. */
-  readonly minDetectableSlopePerHour: number;
-  /** Variance inflation of the trend test for autocorrelation (1 = independent samples). */
-  readonly autocorrelationInflation: number;
-  readonly laterHalf?: { readonly slopePerHour: number; readonly ci95: readonly [number, number] };
-  readonly step?: { readonly atS: number; readonly size: number };
-  /** Shape 'warming': the growth of compiled code over the window, which the heap growth kept pace with. */
-  readonly codeSlopePerHour?: number;
-  /** Shapes 'bounded' and 'climbing': the trend of the block minima (and maxima), and the block length in samples. */
-  readonly envelope?: {
-    readonly blockPoints: number;
-    readonly lowsSlopePerHour: number;
-    readonly lowsCi95: readonly [number, number];
-  };
-}
-
-export interface HeapTrend extends MeasureTrend {
-  readonly bytesPerOp: number;
-  /** The slope's interval over the operation rate (the rate, counted over the whole window, is taken as exact). */
-  readonly bytesPerOpCi95: readonly [number, number];
-  /** Operations per second per worker over the steady window. */
-  readonly opsPerSecond: number;
-  /** Sample-to-sample noise of the heap (robust: 1.4826·MAD of successive differences / √2): the floor a leak must rise above. */
-  readonly noiseSdBytes: number;
-  readonly steadySamples: number;
-  readonly steadySpanS: number;
-  /** Median heap of the steady window's second half less that of its first half (the short profile's cross-check). */
-  readonly halvesGrowthBytes: number;
-  /** Growth from the end of the recorded warm-up to the end of the run, before any auto warm-up cut. */
-  readonly sinceWarmupGrowthBytes: number;
-  /**
-   * Set when the window the auto warm-up search chose showed a leak that the whole window from the end
-   * of the recorded warm-up did not: that window's trend. The verdict is then inconclusive.
-   */
-  readonly unconfirmedSinceWarmup?: { readonly fromS: number; readonly slopePerHour: number; readonly ci95: readonly [number, number] };
-}
-
-export interface Cleanup {
-  readonly baselineBytes: number;
-  readonly afterTeardownBytes: number;
-  readonly retainedBytes: number;
-  readonly ok: boolean;
-}
-
-/** A worker's analysis, tagged by what could be computed. */
-export type WorkerAnalysis =
-  | {
-      readonly state: 'fitted';
-      readonly worker: string;
-      readonly verdict: Verdict;
-      readonly reason: string;
-      /** Two-sided confidence of its intervals: the look's, or its share of it where it leaks (familyLevels). */
-      readonly confidence: number;
-      readonly steadyFromS: number;
-      readonly heap: HeapTrend;
-      readonly external: MeasureTrend;
-      readonly handles: MeasureTrend;
-      readonly cleanup: Cleanup | undefined;
-    }
-  | { readonly state: 'insufficient'; readonly worker: string; readonly verdict: 'inconclusive'; readonly reason: string; readonly steadySamples: number }
-  | { readonly state: 'out-of-memory'; readonly worker: string; readonly verdict: 'leak'; readonly reason: string };
-
-export interface WorkloadAnalysis {
-  readonly name: string;
-  readonly verdict: Verdict;
-  readonly reason: string;
-  readonly opsTotal: number;
-  readonly errorsTotal: number;
-  readonly respawns: number;
-  /** The pooled heap trend over all workers, when one could be fitted. */
-  readonly heap: HeapTrend | undefined;
-  readonly steadyFromS: number;
-  /** Two-sided confidence of the pooled fit's intervals (familyLevels). */
-  readonly confidence: number;
-  readonly workers: readonly WorkerAnalysis[];
-}
-
-/** A worker's steady window: where it starts and its points split into segments (a respawn starts a new one). */
-interface SteadyWindow {
-  readonly from: number;
-  readonly fromS: number;
-  readonly columns: WorkerColumns;
-}
-
-export function steadyWindow(columns: WorkerColumns, warmup: number | 'auto'): SteadyWindow | undefined {
-  const { t, heap, phase, segment } = columns;
-  let from: number;
-  if (warmup === 'auto') {
-    const recorded = phase.indexOf(PointPhase.Steady);
-    if (recorded < 0) return undefined;
-    // Warm-up is searched within the first life only: a respawn's drop is not a curve to cut.
-    let end = recorded;
-    while (end < t.length && segment[end] === segment[recorded]) end++;
-    from = detectSteadyStart(t.subarray(0, end), heap.subarray(0, end), {
-      earliest: recorded,
-      maxCutShare: MAX_WARMUP_CUT_SHARE,
-      minPoints: MIN_STEADY_SAMPLES,
-    });
-  } else {
-    from = t.findIndex((s) => s >= warmup);
-    if (from < 0) return undefined;
-  }
-  return { from, fromS: t[from] ?? 0, columns };
-}
-
-/** The window's values of one column, one group per segment. */
-function groupsOf(window: SteadyWindow, values: Float64Array): SlopeGroup[] {
-  const { t, segment } = window.columns;
-  const groups: SlopeGroup[] = [];
-  let start = window.from;
-  for (let i = window.from + 1; i <= t.length; i++) {
-    if (i === t.length || segment[i] !== segment[start]) {
-      groups.push({ t: t.subarray(start, i), y: values.subarray(start, i) });
-      start = i;
-    }
-  }
-  return groups;
-}
-
-/** Operations per second over the window, summed over segments (counters restart at a respawn). */
-function opsPerSecond(window: SteadyWindow): number {
-  let ops = 0;
-  let seconds = 0;
-  for (const g of groupsOf(window, window.columns.ops)) {
-    const n = g.t.length;
-    if (n < 2) continue;
-    ops += (g.y[n - 1] ?? 0) - (g.y[0] ?? 0);
-    seconds += (g.t[n - 1] ?? 0) - (g.t[0] ?? 0);
-  }
-  return seconds > 0 ? ops / seconds : 0;
-}
-
-/** Time covered by groups, summed (the gaps between a worker's lives left out). */
-function spanOf(groups: readonly SlopeGroup[]): number {
-  return groups.reduce((sum, g) => sum + ((g.t[g.t.length - 1] ?? 0) - (g.t[0] ?? 0)), 0);
-}
+import {
+  CLEANUP_TOLERANCE_BYTES,
+  HANDLE_GROWTH_LIMIT,
+  MIN_STEADY_SAMPLES,
+  severity,
+  worstVerdict,
+  type AnalysisSettings,
+  type Cleanup,
+  type HeapTrend,
+  type MeasureTrend,
+  type Thresholds,
+  type Verdict,
+  type WorkerAnalysis,
+  type WorkloadAnalysis,
+} from './types.js';
+import { groupsOf, opsPerSecond, spanOf, steadyWindow, type SteadyWindow } from './window.js';
 
 function limitsFor(thresholds: Thresholds, spanS: number): GrowthLimits {
   // Over the slope limit, or growing more than --max-growth over the window: whichever is stricter.
@@ -238,48 +62,6 @@ function measureTrend(growth: Growth, limits: GrowthLimits): MeasureTrend {
     ...(growth.shape === 'warming' ? { codeSlopePerHour: growth.code.slope * 3600 } : {}),
     ...(envelope === undefined ? {} : { envelope }),
   };
-}
-
-/**
- * Growth from the start of the recorded steady phase to its end, per life (median of the last
- * samples less median of the first), the largest: what the auto warm-up cut or a fading shape must
- * not hide from the --max-growth limit.
- */
-function sinceWarmupGrowth(groups: readonly SlopeGroup[]): number {
-  let largest = -Infinity;
-  for (const g of groups) {
-    const n = g.y.length;
-    if (n < 2) continue;
-    const k = Math.max(1, Math.min(MIN_STEADY_SAMPLES, n >> 2));
-    largest = Math.max(largest, median(Array.from(g.y).slice(n - k)) - median(Array.from(g.y).slice(0, k)));
-  }
-  return Number.isFinite(largest) ? largest : 0;
-}
-
-/** Median of each group's second half (by time) less that of its first half, averaged over the groups. */
-function halvesGrowth(groups: readonly SlopeGroup[]): number {
-  let total = 0;
-  let counted = 0;
-  for (const g of groups) {
-    const n = g.t.length;
-    if (n < 2) continue;
-    const middle = ((g.t[0] ?? 0) + (g.t[n - 1] ?? 0)) / 2;
-    const first: number[] = [];
-    const second: number[] = [];
-    for (let i = 0; i < n; i++) ((g.t[i] ?? 0) < middle ? first : second).push(g.y[i] ?? 0);
-    if (first.length === 0 || second.length === 0) continue;
-    total += median(second) - median(first);
-    counted++;
-  }
-  return counted > 0 ? total / counted : 0;
-}
-
-function noiseSd(groups: readonly SlopeGroup[]): number {
-  const diffs: number[] = [];
-  for (const g of groups) for (let i = 1; i < g.y.length; i++) diffs.push((g.y[i] ?? 0) - (g.y[i - 1] ?? 0));
-  if (diffs.length === 0) return 0;
-  const center = median(diffs);
-  return (1.4826 * median(diffs.map((d) => Math.abs(d - center)))) / Math.SQRT2;
 }
 
 interface HeapJudgement {
@@ -449,99 +231,6 @@ function cleanupOf(series: WorkerSeries, heapGroups: readonly SlopeGroup[]): Cle
   return { baselineBytes, afterTeardownBytes: cooldown.heapBytes, retainedBytes, ok: retainedBytes <= CLEANUP_TOLERANCE_BYTES };
 }
 
-const rateText = (perHour: number): string => formatRatePerHour(perHour);
-const ciText = (ci: readonly [number, number], confidence: number | undefined): string =>
-  `${formatConfidence(confidence ?? CONFIDENCE)} CI ${rateText(ci[0])} to ${rateText(ci[1])}`;
-
-function explainWorker(
-  worker: string,
-  verdict: Verdict,
-  parts: { judged: HeapJudgement; external: MeasureTrend; handles: MeasureTrend; cleanup: Cleanup | undefined; settings: AnalysisSettings },
-): string {
-  const { judged, external, handles, cleanup, settings } = parts;
-  const { heap, limits } = judged;
-  const limitText = `the ${rateText(settings.thresholds.maxSlopeBytesPerHour)} limit`;
-  if (verdict === 'leak') {
-    if (heap.verdict === 'leak') {
-      if (heap.shape === 'growing') {
-        return heap.ci95[0] / 3600 > settings.thresholds.maxSlopeBytesPerHour / 3600
-          ? `${worker} heap grows ${rateText(heap.slopePerHour)} (${ciText(heap.ci95, settings.confidence)}), above ${limitText}: about ${formatBytes(heap.bytesPerOp)} retained per operation`
-          : `${worker} heap grew ${formatBytes(heap.growth)} over the steady window, above the ${formatBytes(settings.thresholds.maxGrowthBytes)} limit`;
-      }
-      if (heap.shape === 'climbing' && heap.envelope !== undefined) {
-        return `${worker} heap swings, and its lows climb ${lowsText(heap.envelope, '', settings.confidence)}, above ${limitText}: each cycle keeps a residue`;
-      }
-      if (heap.shape === 'step' && heap.step !== undefined) {
-        return `${worker} heap stepped up ${formatBytes(heap.step.size)} at ${formatDuration(Math.round(heap.step.atS))}, above the ${formatBytes(limits.total)} growth limit`;
-      }
-      const limitSize = formatBytes(settings.thresholds.maxGrowthBytes);
-      return heap.halvesGrowthBytes > settings.thresholds.maxGrowthBytes
-        ? `${worker} heap's second half is ${formatBytes(heap.halvesGrowthBytes)} above its first half, over the ${limitSize} growth limit`
-        : `${worker} heap grew ${formatBytes(heap.sinceWarmupGrowthBytes)} from the end of warm-up to the end of the run, over the ${limitSize} growth limit`;
-    }
-    if (external.verdict === 'leak') {
-      return `${worker} off-heap memory (Buffers, ArrayBuffers) grows ${rateText(external.slopePerHour)} (${ciText(external.ci95, settings.confidence)}), above ${limitText}; the JS heap does not show it`;
-    }
-    if (handles.verdict === 'leak') {
-      return (
-        `${worker} active handles (timers, sockets) grow ${handles.slopePerHour.toFixed(1)}/h (${handles.ci95[0].toFixed(1)} to ${handles.ci95[1].toFixed(1)}/h), ` +
-        `${Math.round(handles.growth)} more over the steady window: something opened is never closed`
-      );
-    }
-    if (cleanup !== undefined && !cleanup.ok) {
-      return `${worker} kept ${formatBytes(cleanup.retainedBytes)} over its post-warm-up heap after teardown (tolerance ${formatBytes(CLEANUP_TOLERANCE_BYTES)}): state outlives the workload`;
-    }
-  }
-  const slope = `${rateText(heap.slopePerHour)} (${ciText(heap.ci95, settings.confidence)})`;
-  if (verdict === 'pass') {
-    if (heap.shape === 'step' && heap.step !== undefined) {
-      return `${worker} heap stepped up ${formatBytes(heap.step.size)} once at ${formatDuration(Math.round(heap.step.atS))} and is flat on both sides, under ${limitText}`;
-    }
-    if (heap.shape === 'bounded' && heap.envelope !== undefined) {
-      return (
-        `${worker} heap swings (${slope}) but keeps returning to its lows: the minima of its ${heap.envelope.blockPoints}-sample blocks ` +
-        `are flat, ${rateText(heap.envelope.lowsSlopePerHour)} (${ciText(heap.envelope.lowsCi95, settings.confidence)}), under ${limitText}`
-      );
-    }
-    return `${worker} heap is flat: ${slope}, under ${limitText}`;
-  }
-  const which = heap.verdict === 'inconclusive' ? heap : external.verdict === 'inconclusive' ? external : handles;
-  const what = which === heap ? 'heap' : which === external ? 'off-heap memory' : 'active handles';
-  if (which === heap && heap.unconfirmedSinceWarmup !== undefined) {
-    const whole = heap.unconfirmedSinceWarmup;
-    return (
-      `${worker} heap grows ${slope} after the warm-up the data suggest, but since the recorded warm-up ended at ` +
-      `${formatDuration(Math.round(whole.fromS))} ${rateText(whole.slopePerHour)} (${ciText(whole.ci95, settings.confidence)}), not clearly over ${limitText}: ` +
-      'the later start may sit on a stretch that happens to trend; run longer'
-    );
-  }
-  if (which.shape === 'warming' && which.codeSlopePerHour !== undefined) {
-    return (
-      `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95, settings.confidence)}) while V8 was still compiling ` +
-      `(compiled code and bytecode grew ${rateText(which.codeSlopePerHour)}): JIT warm-up, not judged as a leak; run longer to decide`
-    );
-  }
-  if (which.shape === 'settling' && which.laterHalf !== undefined) {
-    return (
-      `${worker} ${what} grew ${rateText(which.slopePerHour)} (${ciText(which.ci95, settings.confidence)}) over the steady window, but in its later half ` +
-      `${rateText(which.laterHalf.slopePerHour)} (${ciText(which.laterHalf.ci95, settings.confidence)}), slowing down: warm-up may still be settling; run longer`
-    );
-  }
-  // The interval's half-width shrinks about as T^-1.5 at a fixed interval; at half the distance to the limit the
-  // interval clears the limit in ~97 % of runs, so that is the window advised.
-  const limitPerHour = which === handles ? (HANDLE_GROWTH_LIMIT / Math.max(heap.steadySpanS, 1)) * 3600 : limits.rate * 3600;
-  const distance = Math.abs(which.slopePerHour - limitPerHour);
-  const needS = distance > 0 ? heap.steadySpanS * ((2 * which.minDetectableSlopePerHour) / distance) ** (2 / 3) : Infinity;
-  const advice =
-    Number.isFinite(needS) && needS > heap.steadySpanS
-      ? `a steady window of about ${formatDuration(Math.ceil(needS))} would decide`
-      : 'a longer run would decide';
-  return (
-    `${worker} ${what} slope ${which === handles ? `${which.slopePerHour.toFixed(1)}/h` : rateText(which.slopePerHour)} is not clearly on either side of its limit; ` +
-    `this run resolves slopes to ±${which === handles ? which.minDetectableSlopePerHour.toFixed(1) : rateText(which.minDetectableSlopePerHour)}, ${advice}`
-  );
-}
-
 export function analyzeWorkload(
   name: string,
   workers: readonly WorkerSeries[],
@@ -597,19 +286,6 @@ export function familyLevels(confidence: number, workers: number): { pooled: num
   if (workers <= 1) return { pooled: confidence, worker: confidence };
   const error = 1 - confidence;
   return { pooled: 1 - error / 2, worker: 1 - error / (2 * workers) };
-}
-
-/** `2.5 MB/h (99.7% CI ..., minima of 10-sample blocks)`: the slope of the lows, for a worker or per worker pooled. */
-function lowsText(envelope: NonNullable<MeasureTrend['envelope']>, unit: string, confidence: number | undefined): string {
-  return `${rateText(envelope.lowsSlopePerHour)}${unit} (${ciText(envelope.lowsCi95, confidence)}, minima of ${envelope.blockPoints}-sample blocks)`;
-}
-
-function pooledLeakReason(name: string, heap: HeapTrend, workers: number, confidence: number | undefined): string {
-  const pooled = `pooled over its ${workers} workers, above the limit`;
-  if (heap.shape === 'climbing' && heap.envelope !== undefined) {
-    return `${name} heap swings, and its lows climb ${lowsText(heap.envelope, ' per worker', confidence)} ${pooled}: each cycle keeps a residue`;
-  }
-  return `${name} heap grows ${rateText(heap.slopePerHour)} per worker (${ciText(heap.ci95, confidence)}) ${pooled}`;
 }
 
 /** One heap trend over every worker's steady window: a common slope, each worker (and each life) with its own baseline. */

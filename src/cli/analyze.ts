@@ -1,8 +1,8 @@
 /** `soak analyze <run-dir | samples.csv>`: re-analyse recorded samples, rewrite the derived files, same exit codes. */
 import type { Argv, CommandModule } from 'yargs';
-import { reanalyze, type ReanalyzeOptions } from '../report/reanalyze.js';
+import { reanalyze, type ReanalyzeOptions } from '../commands/analyze.js';
 import { printResult } from './progress.js';
-import { renderMarkdown } from '../report/summary.js';
+import { renderMarkdown } from '../report/markdown.js';
 import { appendStepSummary } from './step-summary.js';
 import { parseRateFlag, parseSizeFlag, parseWarmupFlag } from './flags.js';
 

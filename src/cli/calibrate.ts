@@ -1,8 +1,8 @@
 /** `soak calibrate`: a clean run of the workloads, reported as this machine's noise floor and minimum detectable slope. */
 import type { Argv, CommandModule } from 'yargs';
-import { calibrate } from '../controller/calibrate.js';
-import type { SoakInput } from '../controller/soak.js';
-import { defaultOutDir, flagNames, workloadList } from './run.js';
+import { calibrate } from '../commands/calibrate.js';
+import type { SoakInput } from '../commands/run.js';
+import { defaultOutDir, flagChecked, workloadList } from './run.js';
 import { integer, parseDurationFlag } from './flags.js';
 import { attachProgress } from './progress.js';
 
@@ -35,7 +35,10 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     if (args.interval !== undefined) input.intervalS = parseDurationFlag('--interval', args.interval, '1s or 5m');
     if (args.threads !== undefined) input.threads = integer('--threads', args.threads);
     const quiet = args.quiet === true;
-    const { calibration, markdown, run } = await calibrate(input, flagNames, ['soak', ...process.argv.slice(2)], quiet ? undefined : attachProgress);
+    const { calibration, markdown, run } = await calibrate(
+      flagChecked({ ...input, commandLine: ['soak', ...process.argv.slice(2)] }),
+      quiet ? undefined : attachProgress,
+    );
     if (!quiet) process.stderr.write(`${markdown}soak: calibration in ${run.outDir}\n`);
     if (args.json === true) process.stdout.write(`${JSON.stringify(calibration, null, 2)}\n`);
     // A clean run that cannot finish is a failed calibration; any verdict of a finished one is a measurement.

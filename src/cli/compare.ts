@@ -1,6 +1,6 @@
 /** `soak compare <baseline> <candidate>`: release comparison of two runs' summaries; exit 1 on a regression. */
 import type { Argv, CommandModule } from 'yargs';
-import { compare, type CompareOptions } from '../report/compare.js';
+import { compare, type CompareOptions } from '../commands/compare.js';
 import { compareLines, renderCompareMarkdown } from '../report/compare-report.js';
 import { appendStepSummary } from './step-summary.js';
 

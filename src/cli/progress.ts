@@ -10,11 +10,11 @@
 import { isModulePath } from '../controller/workload-loader.js';
 import type { PoolEvent, PoolSample } from '../controller/workload-pool.js';
 import type { Decision } from '../analysis/decide.js';
-import type { DecidedEvent, ProgressTick, Soak } from '../controller/soak.js';
+import type { DecidedEvent, ProgressTick, Soak } from '../commands/run.js';
 import { profileFor, warmupSeconds } from '../options.js';
-import type { Summary } from '../report/summary.js';
+import type { Summary } from '../run-dir/summary.js';
 import { formatDuration } from '../units.js';
-import { LiveTrend, type ProvisionalTrend, type WorkloadStatus } from './live-trend.js';
+import { LiveTrend, type ProvisionalTrend, type WorkloadStatus } from '../analysis/live-trend.js';
 
 const PLAIN_EVERY_S = 60;
 const REDRAW_EVERY_MS = 1000;

@@ -3,12 +3,21 @@ import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { builtInWorkloads, parseParamSpec } from '../controller/workload-loader.js';
-import { Soak, type SoakInput } from '../controller/soak.js';
+import { Soak, type SoakInput } from '../commands/run.js';
 import { errors } from '../errors.js';
-import { defaultFirstLookS, defaultLookEveryS, defaults, shortDefaults, type OptionNames } from '../options.js';
+import {
+  defaultFirstLookS,
+  defaultLookEveryS,
+  defaults,
+  resolveOptions,
+  shortDefaults,
+  validateOptions,
+  type OptionNames,
+  type SoakOptions,
+} from '../options.js';
 import { formatDuration } from '../units.js';
 import { integer, parseDurationFlag, parseRateFlag, parseSizeFlag, parseWarmupFlag } from './flags.js';
-import { renderMarkdown } from '../report/summary.js';
+import { renderMarkdown } from '../report/markdown.js';
 import { attachProgress, printResult } from './progress.js';
 import { appendStepSummary } from './step-summary.js';
 import { CONFIG_FILES, findConfig, withConfig } from './config.js';
@@ -111,7 +120,7 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
       // What reproduces the run: the config it found too, and the seed it drew.
       const found = given.config === undefined && config !== undefined ? ['--config', config.path] : [];
       const argv = ['soak', ...process.argv.slice(2), ...found, ...(args.seed === undefined ? ['--seed', String(input.seed)] : [])];
-      const soak = new Soak(input, flagNames, argv);
+      const soak = new Soak(flagChecked({ ...input, commandLine: argv }));
       const quiet = args.quiet === true;
       if (config !== undefined && !quiet) process.stderr.write(`soak: settings from ${config.path} (flags override them)\n`);
       const progress = quiet ? undefined : attachProgress(soak);
@@ -135,6 +144,13 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
       process.exitCode = result.exitCode;
     },
   };
+}
+
+/** The options a command line gives, defaults filled in, each checked under the flag the user typed. */
+export function flagChecked(input: SoakInput): SoakOptions {
+  const options = resolveOptions(input);
+  validateOptions(options, flagNames);
+  return options;
 }
 
 export const runCommands = [

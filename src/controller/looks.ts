@@ -6,8 +6,8 @@
  */
 import { takeLook, type Decision } from '../analysis/decide.js';
 import { lookLevels, type LookLevel, type LookPlan } from '../analysis/sequential.js';
-import type { AnalysisSettings } from '../analysis/verdict.js';
-import { readRun } from '../report/read-run.js';
+import type { AnalysisSettings } from '../analysis/types.js';
+import { readRun } from '../run-dir/read-run.js';
 
 /**
  * A look reads the samples stamped at or before its time this long after it, so that every worker's

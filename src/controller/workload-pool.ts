@@ -7,7 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { errors, RunFailedError } from '../errors.js';
 import type { WorkerConfig, WorkerResult, WorkerSample, WorkerTask } from '../worker/protocol.js';
-import { OUT_OF_MEMORY_DETAIL } from '../report/read-run.js';
+import { OUT_OF_MEMORY_DETAIL } from '../run-dir/columns.js';
 import type { LoadedWorkload } from './workload-loader.js';
 
 const workerEntry = new URL('../worker/worker.js', import.meta.url);

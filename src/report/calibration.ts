@@ -4,9 +4,10 @@
  * and how long a run would resolve the configured threshold.
  */
 import { median } from '../analysis/theil-sen.js';
+import { windowForHalfWidth } from '../analysis/trend.js';
 import { formatBytes, formatDuration } from '../units.js';
 import { intervalText, rateText } from './format.js';
-import type { Summary } from './summary.js';
+import type { Summary } from '../run-dir/summary.js';
 
 export interface WorkloadCalibration {
   readonly name: string;
@@ -54,7 +55,7 @@ export function buildCalibration(summary: Summary, cpus: number): Calibration {
         ci95: w.heap.ci95,
         minDetectableSlopeBytesPerHour: mds,
         steadyFromS: w.heap.steadyFromS,
-        durationForThresholdS: mds === null || spans === null || mds <= 0 ? null : Math.ceil(w.heap.steadyFromS + spans * (mds / limit) ** (2 / 3)),
+        durationForThresholdS: mds === null || spans === null || mds <= 0 ? null : Math.ceil(w.heap.steadyFromS + windowForHalfWidth(spans, mds, limit)),
       };
     }),
   };

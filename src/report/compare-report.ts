@@ -1,7 +1,7 @@
 /** compare.md and the human lines of `soak compare`, from the comparison compare.json holds. */
 import { COMPARABLE_SHAPES, formatSigned, type Bounds, type MeasureComparison, type WorkloadComparison, type WorkloadStatus } from '../analysis/compare.js';
 import { formatDuration, formatRatePerHour } from '../units.js';
-import type { Comparison, RunSide } from './compare.js';
+import type { Comparison, RunSide } from '../run-dir/compare-file.js';
 
 const statusMark: Record<WorkloadStatus, string> = {
   regression: '**REGRESSION**',

@@ -1,5 +1,5 @@
 /** Figures as every report writes them (summary.md, report.html, junit.xml, compare.md): one wording, one rounding. */
-import type { Verdict } from '../analysis/verdict.js';
+import type { Verdict } from '../analysis/types.js';
 import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../units.js';
 
 export const verdictLabel: Readonly<Record<Verdict, string>> = { pass: 'PASS', leak: 'LEAK', inconclusive: 'INCONCLUSIVE', error: 'ERROR' };

@@ -12,7 +12,7 @@
  */
 import { formatBytes, formatRatePerHour } from '../units.js';
 import { bytesText, ciLabel, decisionText, intervalText, rateText, shellLine, verdictLabel } from './format.js';
-import type { Summary } from './summary.js';
+import type { Summary } from '../run-dir/summary.js';
 
 type WorkloadSummary = Summary['workloads'][number];
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Summary } from '../../src/report/summary.js';
+import type { Summary } from '../../src/run-dir/summary.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const cliPath = join(repoRoot, 'dist', 'src', 'cli', 'main.js');

@@ -8,11 +8,11 @@
  */
 import { PointPhase, type WorkerColumns, type WorkerSeries } from '../../analysis/series.js';
 import { median } from '../../analysis/theil-sen.js';
-import type { Verdict } from '../../analysis/verdict.js';
+import type { Verdict } from '../../analysis/types.js';
 import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../../units.js';
-import type { RecordedEvent, RecordedRun } from '../read-run.js';
+import type { RecordedEvent, RecordedRun } from '../../run-dir/read-run.js';
 import { bytesText, decisionText, intervalText, rateText, shellLine, verdictLabel } from '../format.js';
-import type { Summary } from '../summary.js';
+import type { Summary } from '../../run-dir/summary.js';
 import { clientScript } from './client-script.js';
 import { counterRate, downsampleMinMax, type Points } from './downsample.js';
 import { escapeHtml } from './escape.js';

@@ -1,12 +1,9 @@
-/** summary.json (schemaVersion 1, the keys in shared/design.md, more added) and summary.md, from the analysis. */
-import type { Cleanup, HeapTrend, MeasureTrend, Profile, Thresholds, Verdict, WorkerAnalysis, WorkloadAnalysis } from '../analysis/verdict.js';
+/** summary.json (schemaVersion 1, the keys in shared/design.md, more added): its types, built from the analysis, and read back. */
+import type { Cleanup, HeapTrend, MeasureTrend, Profile, Thresholds, Verdict, WorkerAnalysis, WorkloadAnalysis } from '../analysis/types.js';
 import type { SequentialOutcome } from '../analysis/decide.js';
 import { lookTimes, SEQUENTIAL_ALPHA } from '../analysis/sequential.js';
 import { CONFIDENCE, TREND_ALPHA } from '../analysis/trend.js';
 import type { Looks } from '../options.js';
-import type { RssTrend } from './analyze-run.js';
-import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../units.js';
-import { bytesText, decisionText, intervalText, rateText, shellLine, verdictLabel } from './format.js';
 
 export interface RunFacts {
   readonly command: string;
@@ -32,7 +29,7 @@ export interface RunFacts {
   readonly looks?: Looks;
 }
 
-type Params = Readonly<Record<string, string | number | boolean>>;
+export type SummaryParams = Readonly<Record<string, string | number | boolean>>;
 
 export interface Summary {
   readonly schemaVersion: 1;
@@ -44,7 +41,7 @@ export interface Summary {
   readonly thresholds: Thresholds;
   readonly method: typeof method;
   /** Process-wide resident memory over the steady window: reported, not judged (it is shared by every worker). */
-  readonly rss: RssSummary | null;
+  readonly rss: RssTrend | null;
   /** A run that decided as it went: its looks and whether it stopped before its budget; null for a fixed-length run. */
   readonly sequential: SequentialSummary | null;
   readonly workloads: readonly WorkloadSummary[];
@@ -69,7 +66,7 @@ export const method = {
   warmupCut: 'a leak in the window after an auto warm-up cut must show in the window from the end of the recorded warm-up too',
 } as const;
 
-interface SequentialSummary {
+export interface SequentialSummary {
   readonly firstLookS: number;
   readonly lookEveryS: number;
   /** The budget: the last planned look. */
@@ -82,7 +79,8 @@ interface SequentialSummary {
   readonly levels: readonly { readonly look: number; readonly atS: number; readonly alpha: number }[];
 }
 
-interface RssSummary {
+/** Process-wide resident memory over the steady window. */
+export interface RssTrend {
   readonly slopeBytesPerHour: number;
   readonly ci95: readonly [number, number];
   readonly firstBytes: number;
@@ -90,7 +88,7 @@ interface RssSummary {
   readonly peakBytes: number;
 }
 
-interface TrendSummary {
+export interface TrendSummary {
   readonly verdict: Verdict;
   readonly shape: string;
   readonly slopePerHour: number;
@@ -99,7 +97,7 @@ interface TrendSummary {
   readonly growth: number;
 }
 
-interface HeapSummary {
+export interface HeapSummary {
   readonly slopeBytesPerHour: number | null;
   readonly ci95: readonly [number, number] | null;
   readonly trendP: number | null;
@@ -122,11 +120,11 @@ interface HeapSummary {
   readonly step: { readonly atS: number; readonly sizeBytes: number } | null;
 }
 
-interface WorkloadSummary {
+export interface WorkloadSummary {
   readonly name: string;
   readonly verdict: Verdict;
   readonly reason: string;
-  readonly params: Params;
+  readonly params: SummaryParams;
   readonly opsTotal: number;
   readonly errorsTotal: number;
   readonly respawns: number;
@@ -144,7 +142,7 @@ interface WorkloadSummary {
   readonly workers: readonly WorkerSummary[];
 }
 
-interface WorkerSummary {
+export interface WorkerSummary {
   readonly worker: string;
   readonly verdict: Verdict;
   readonly reason: string;
@@ -164,7 +162,7 @@ export interface SummaryInput {
   readonly run: RunFacts;
   readonly profile: Profile;
   readonly thresholds: Thresholds;
-  readonly workloads: readonly (WorkloadAnalysis & { readonly params: Params })[];
+  readonly workloads: readonly (WorkloadAnalysis & { readonly params: SummaryParams })[];
   readonly rss: RssTrend | undefined;
   readonly verdict: Verdict;
   readonly complete: boolean;
@@ -267,68 +265,6 @@ function workerSummary(w: WorkerAnalysis, workloadConfidence: number): WorkerSum
     handles: fitted === undefined ? null : trendSummary(fitted.handles),
     cleanup: fitted?.cleanup ?? null,
   };
-}
-
-export function renderMarkdown(summary: Summary): string {
-  const { run, thresholds } = summary;
-  const lines = [
-    `# soak ${run.command}: ${verdictLabel[summary.verdict]}`,
-    '',
-    ...(summary.complete ? [] : ['> This run did not complete; figures cover the part that ran.', '']),
-    ...(summary.error === undefined ? [] : [`> Error: ${summary.error}`, '']),
-    '| workload | verdict | decided | heap slope (pooled) | CI (level) | shape | bytes/op | steady from | ops | errors | respawns |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...summary.workloads.map(
-      (w) =>
-        `| ${w.name} | ${verdictLabel[w.verdict]} | ${decisionText(w, summary.sequential)} | ${rateText(w.heap.slopeBytesPerHour)} | ` +
-        `${intervalText(w.heap.ci95)} (${formatConfidence(w.confidence ?? CONFIDENCE)}) | ${w.heap.shape ?? 'n/a'} | ` +
-        `${bytesText(w.heap.bytesPerOp)} | ${formatDuration(Math.round(w.heap.steadyFromS))} | ${w.opsTotal} | ${w.errorsTotal} | ${w.respawns} |`,
-    ),
-    '',
-    ...summary.workloads.map((w) => `- **${w.name}**: ${w.reason}`),
-    '',
-    '## Workers',
-    '',
-    '| worker | verdict | heap slope | CI | off-heap slope | handles/h | after teardown |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...summary.workloads.flatMap((w) =>
-      w.workers.map(
-        (k) =>
-          `| ${k.worker} | ${verdictLabel[k.verdict]} | ${rateText(k.slopeBytesPerHour)} | ${intervalText(k.ci95)} | ` +
-          `${k.external === null ? 'n/a' : rateText(k.external.slopePerHour)} | ${k.handles === null ? 'n/a' : k.handles.slopePerHour.toFixed(1)} | ` +
-          `${k.cleanup === null ? 'n/a' : `${k.cleanup.retainedBytes >= 0 ? '+' : ''}${formatBytes(k.cleanup.retainedBytes)} ${k.cleanup.ok ? 'ok' : 'RETAINED'}`} |`,
-      ),
-    ),
-    '',
-    '## Run',
-    '',
-    `- Profile ${summary.profile}; thresholds per worker: slope ${formatRatePerHour(thresholds.maxSlopeBytesPerHour)}, growth ${formatBytes(thresholds.maxGrowthBytes)} over the steady window`,
-    `- Method: ${summary.method.slope}; ${summary.method.interval}; ${summary.method.trendTest} at alpha ${summary.method.alpha}`,
-    ...(summary.sequential === null || summary.sequential === undefined ? [] : [sequentialLine(summary.sequential, run.elapsedS)]),
-    `- Duration ${formatDuration(run.elapsedS)} of ${formatDuration(run.durationS)}, sampled every ${formatDuration(run.intervalS)}, ` +
-      `warm-up ${run.warmup === 'auto' ? `auto (at least ${formatDuration(run.warmupS)})` : formatDuration(run.warmupS)}`,
-    `- ${run.threads} worker(s) per workload, ${run.concurrency} operation(s) in flight per worker, seed ${run.seed}` +
-      (run.injectLeakBytesPerS > 0 ? `, injected leak ${formatBytes(run.injectLeakBytesPerS)}/s` : ''),
-    ...(summary.rss === null
-      ? []
-      : [
-          `- Process RSS ${formatBytes(summary.rss.firstBytes)} to ${formatBytes(summary.rss.lastBytes)} ` +
-            `(peak ${formatBytes(summary.rss.peakBytes)}), ${rateText(summary.rss.slopeBytesPerHour)} over the steady window: reported, not judged`,
-        ]),
-    `- Node ${run.node} on ${run.platform}, from ${run.startedAt} to ${run.endedAt}`,
-    `- Reproduce: \`${shellLine(run.argv)}\``,
-    ...(summary.analyzedAt === undefined ? [] : [`- Re-analysed with soak analyze at ${summary.analyzedAt}`]),
-    '',
-  ];
-  return lines.join('\n');
-}
-
-function sequentialLine(s: SequentialSummary, elapsedS: number): string {
-  return (
-    `- Decided as the data allowed: looks from ${formatDuration(s.firstLookS)} every ${formatDuration(s.lookEveryS)} up to the ` +
-    `${formatDuration(s.maxDurationS)} budget (${s.plannedLooks} planned, ${s.looksTaken} taken), O'Brien-Fleming-type alpha spending; ` +
-    (s.stoppedEarly ? `every workload was decided, so the run stopped at ${formatDuration(Math.round(elapsedS))}` : 'the run went to its end')
-  );
 }
 
 /** summary.json read back (by `soak analyze` and `soak compare`); throws with what makes the text unusable as a summary. */

@@ -2,16 +2,10 @@
 import { replayLooks, type SequentialOutcome } from '../analysis/decide.js';
 import type { LookPlan } from '../analysis/sequential.js';
 import { fitTrend } from '../analysis/trend.js';
-import { analyzeWorkload, type AnalysisSettings, type WorkloadAnalysis } from '../analysis/verdict.js';
-import { readRun, type RecordedRun } from './read-run.js';
-
-export interface RssTrend {
-  readonly slopeBytesPerHour: number;
-  readonly ci95: readonly [number, number];
-  readonly firstBytes: number;
-  readonly lastBytes: number;
-  readonly peakBytes: number;
-}
+import { analyzeWorkload } from '../analysis/verdict.js';
+import type { AnalysisSettings, WorkloadAnalysis } from '../analysis/types.js';
+import { readRun, type RecordedRun } from '../run-dir/read-run.js';
+import type { RssTrend } from '../run-dir/summary.js';
 
 export interface RunAnalysis {
   readonly workloads: readonly WorkloadAnalysis[];

@@ -5,9 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { RunSeries, type Phase } from '../analysis/series.js';
-import { columnIndexes, readCsv } from './csv-lines.js';
+import { OUT_OF_MEMORY_DETAIL, type eventColumns, type sampleColumns } from './columns.js';
 
-export const OUT_OF_MEMORY_DETAIL = 'out of memory';
+type SampleColumn = (typeof sampleColumns)[number];
+import { columnIndexes, readCsv } from './csv-lines.js';
 
 /** Most common first: a row's phase is compared with them in turn. */
 const phases: readonly Phase[] = ['steady', 'warmup', 'cooldown'];
@@ -34,6 +35,17 @@ export interface RecordedEvent {
 
 export const MAX_KEPT_EVENTS = 1000;
 
+/** The sample columns the analysis cannot do without; others may be missing (an older version's file) or appended. */
+export const REQUIRED_SAMPLE_COLUMNS = [
+  'elapsed_s',
+  'segment',
+  'phase',
+  'workload',
+  'worker',
+  'ops_total',
+  'heap_used_bytes',
+] as const satisfies readonly SampleColumn[];
+
 const sampleFields = [
   'elapsed_s',
   'segment',
@@ -48,9 +60,9 @@ const sampleFields = [
   'array_buffers_bytes',
   'active_handles',
   'rss_bytes',
-] as const;
+] as const satisfies readonly SampleColumn[];
 const sample = columnIndexes(sampleFields);
-const eventFields = ['elapsed_s', 'workload', 'worker', 'event', 'detail'] as const;
+const eventFields = ['elapsed_s', 'workload', 'worker', 'event', 'detail'] as const satisfies readonly (typeof eventColumns)[number][];
 const event = columnIndexes(eventFields);
 
 export async function readRun(samplesPath: string, eventsPath: string): Promise<RecordedRun> {

@@ -3,14 +3,16 @@
  * with the same verdicts and exit codes. It rewrites the derived files (summary.json, summary.md,
  * report.html, junit.xml) in the run directory or in --out, never samples.csv or events.csv.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { worstVerdict, type Thresholds } from '../analysis/verdict.js';
-import { errors, exitCodeFor, type ExitCode } from '../errors.js';
+import type { Thresholds } from '../analysis/types.js';
+import { errors, type ExitCode } from '../errors.js';
 import { defaultMaxGrowthBytes, defaults, profileFor } from '../options.js';
-import { analyzeRecordedRun } from './analyze-run.js';
-import { buildSummary, parseSummary, type RunFacts, type Summary } from './summary.js';
-import { writeReports } from './write-reports.js';
+import { readCsvText } from '../run-dir/csv-lines.js';
+import { REQUIRED_SAMPLE_COLUMNS } from '../run-dir/read-run.js';
+import { makeOutDir } from '../run-dir/out-dir.js';
+import { parseSummary, type RunFacts, type Summary } from '../run-dir/summary.js';
+import { finishRun } from './finish.js';
 
 export interface ReanalyzeOptions {
   /** A run directory, or a samples.csv. */
@@ -30,9 +32,6 @@ export interface ReanalyzeResult {
   readonly exitCode: ExitCode;
 }
 
-/** The columns the analysis reads; others may be missing or appended. */
-const REQUIRED_COLUMNS = ['elapsed_s', 'segment', 'phase', 'workload', 'worker', 'ops_total', 'heap_used_bytes'] as const;
-
 export async function reanalyze(options: ReanalyzeOptions): Promise<ReanalyzeResult> {
   const { samplesPath, runDir } = locate(options.run);
   checkColumns(samplesPath);
@@ -40,11 +39,7 @@ export async function reanalyze(options: ReanalyzeOptions): Promise<ReanalyzeRes
   const outDir = options.outDir ?? runDir;
   if (options.outDir !== undefined && outDir !== runDir) {
     if (existsSync(join(outDir, 'summary.json'))) throw errors.analyzeOutExists(outDir);
-    try {
-      mkdirSync(outDir, { recursive: true });
-    } catch (err) {
-      throw errors.outUnusable(outDir, err instanceof Error ? err.message : String(err));
-    }
+    makeOutDir(outDir);
   }
   const durationS = previous?.run.durationS ?? lastElapsedS(samplesPath);
   const thresholds: Thresholds = {
@@ -53,30 +48,22 @@ export async function reanalyze(options: ReanalyzeOptions): Promise<ReanalyzeRes
   };
   const warmup = options.warmup ?? previous?.run.warmup ?? 'auto';
   const names = previous?.workloads.map((w) => w.name);
-  const profile = profileFor(durationS);
-  const looks = previous?.run.looks;
-  // A run that decided as it went is replayed look by look, so it reaches the same decisions from the same samples.
-  const sequential = looks === undefined || previous === undefined ? undefined : { plan: { ...looks, maxS: durationS }, endS: previous.run.elapsedS };
-  const final = await analyzeRecordedRun(samplesPath, join(runDir, 'events.csv'), { thresholds, warmup, profile }, names, sequential);
-  const params = new Map(previous?.workloads.map((w) => [w.name, w.params]));
-  const workloads = final.workloads.map((w) => ({ ...w, params: params.get(w.name) ?? {} }));
-  const run: RunFacts = previous?.run ?? recoveredFacts(samplesPath, final.lastElapsedS, warmup, options.argv ?? []);
-  const failed = previous?.verdict === 'error' && previous.error !== undefined;
-  const verdict = failed ? 'error' : worstVerdict(workloads.map((w) => w.verdict));
-  const summary = buildSummary({
-    run,
-    profile,
-    thresholds,
-    workloads,
-    rss: final.rss,
-    sequential: final.sequential,
-    verdict,
-    complete: previous?.complete ?? false,
+  const strict = options.strict ?? false;
+  const { summary, exitCode } = await finishRun({
+    outDir,
+    samplesPath,
+    eventsPath: join(runDir, 'events.csv'),
+    settings: { thresholds, warmup, profile: profileFor(durationS) },
+    run: previous?.run ?? ((last) => recoveredFacts(samplesPath, last, warmup, options.argv ?? [])),
+    ...(names === undefined ? {} : { workloads: names }),
+    params: new Map(previous?.workloads.map((w) => [w.name, w.params])),
+    failed: previous?.verdict === 'error' && previous.error !== undefined,
     ...(previous?.error === undefined ? {} : { error: previous.error }),
+    complete: previous?.complete ?? false,
+    strict,
     analyzedAt: new Date().toISOString(),
   });
-  writeReports(outDir, { summary, recorded: final.recorded, lastElapsedS: final.lastElapsedS, strict: options.strict ?? false });
-  return { summary, outDir, exitCode: exitCodeFor(summary.verdict, options.strict ?? false) };
+  return { summary, outDir, exitCode };
 }
 
 function locate(run: string): { samplesPath: string; runDir: string } {
@@ -91,26 +78,30 @@ function locate(run: string): { samplesPath: string; runDir: string } {
 
 function checkColumns(samplesPath: string): void {
   const columns = new Set(headerOf(samplesPath));
-  const missing = REQUIRED_COLUMNS.filter((c) => !columns.has(c));
+  const missing = REQUIRED_SAMPLE_COLUMNS.filter((c) => !columns.has(c));
   if (missing.length > 0) throw errors.samplesColumnsMissing(samplesPath, missing);
 }
 
-function headerOf(samplesPath: string): string[] {
-  const header = readText(samplesPath, 0).split(/\r?\n/, 1)[0] ?? '';
-  return header.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
+/** The header line, as the reader reads it (quotes and all). */
+function headerLineOf(samplesPath: string): string {
+  return `${readText(samplesPath, 0).split(/\r?\n/, 1)[0] ?? ''}\n`;
+}
+
+function headerOf(samplesPath: string): readonly string[] {
+  return readCsvText(headerLineOf(samplesPath), [], () => {});
 }
 
 /** The elapsed time on the file's last complete row, from its tail alone: the run's length, to pick the profile. */
 function lastElapsedS(samplesPath: string): number {
-  const column = headerOf(samplesPath).indexOf('elapsed_s');
-  const lines = readText(samplesPath, Math.max(0, statSync(samplesPath).size - 4096))
-    .split(/\r?\n/)
-    .filter((l) => l !== '');
-  for (const line of lines.reverse()) {
-    const value = Number(line.split(',')[column]);
-    if (Number.isFinite(value)) return value;
-  }
-  return 0;
+  const tail = readText(samplesPath, Math.max(0, statSync(samplesPath).size - 4096));
+  // The tail's first line may be cut: the rows after its first line break, under the file's own header.
+  const rows = tail.slice(tail.indexOf('\n') + 1);
+  let last = 0;
+  readCsvText(headerLineOf(samplesPath) + rows, ['elapsed_s'], (record) => {
+    const value = record.number(0);
+    if (Number.isFinite(value)) last = value;
+  });
+  return last;
 }
 
 function readText(path: string, position: number): string {

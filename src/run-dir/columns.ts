@@ -1,4 +1,4 @@
-/** Column orders of the files a run writes: the contract in shared/design.md; more only at the end. */
+/** Column orders and words of the files a run writes: the contract in shared/design.md; more columns only at the end. */
 
 export const sampleColumns = [
   'time',
@@ -27,3 +27,6 @@ export const sampleColumns = [
 ] as const;
 
 export const eventColumns = ['time', 'elapsed_s', 'workload', 'worker', 'thread_id', 'event', 'detail'] as const;
+
+/** events.csv's detail of a crash where the worker ran out of heap (its verdict is then a leak). */
+export const OUT_OF_MEMORY_DETAIL = 'out of memory';

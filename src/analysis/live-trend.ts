@@ -15,9 +15,8 @@
  * slope limit. The final verdict also finds where warm-up really ends and judges off-heap memory,
  * handles and cleanup, so it can differ.
  */
-import { judgeGrowth, type Growth } from '../analysis/growth.js';
-import type { SlopeGroup } from '../analysis/pairwise-slopes.js';
-import type { PoolSample } from '../controller/workload-pool.js';
+import { judgeGrowth, type Growth } from './growth.js';
+import type { SlopeGroup } from './pairwise-slopes.js';
 
 export const DEFAULT_MAX_POINTS_PER_WORKER = 1024;
 export const DEFAULT_MAX_GROUPS_PER_WORKER = 32;
@@ -31,9 +30,15 @@ export const MAX_FIT_POINTS = 4096;
 const MAX_OPS_READINGS = 64;
 
 /** What the live view reads from a pool sample. */
-export type LiveSample = Pick<PoolSample, 'workload' | 'worker' | 'segment' | 'cooldown'> & {
-  readonly sample: Pick<PoolSample['sample'], 'timeMs' | 'heapUsed' | 'codeBytes' | 'opsTotal'>;
-};
+export interface LiveSample {
+  readonly workload: string;
+  readonly worker: string;
+  /** The worker's life: a respawn starts a new one. */
+  readonly segment: number;
+  /** Taken after teardown: not part of the trend. */
+  readonly cooldown: boolean;
+  readonly sample: { readonly timeMs: number; readonly heapUsed: number; readonly codeBytes: number; readonly opsTotal: number };
+}
 
 /** 'warming': growing, but no faster than V8's compiled code still grows (JIT warm-up, as the final verdict reads it). */
 export type ProvisionalVerdict = 'leak' | 'pass' | 'warming' | 'undecided';

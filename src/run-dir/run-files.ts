@@ -1,11 +1,19 @@
 /** The CSV files a run streams to: samples.csv and events.csv, one row at a time, crash-safe. */
 import { join } from 'node:path';
 import type { Phase } from '../analysis/series.js';
-import type { PoolSample } from '../controller/workload-pool.js';
 import type { Measurement } from '../sampling/meter.js';
 import type { ProcessSample } from '../sampling/process-sampler.js';
 import { eventColumns, sampleColumns } from './columns.js';
 import { CsvAppender } from './csv-appender.js';
+
+/** One worker's sample as the controller hands it over. */
+export interface WorkerSampleRecord {
+  readonly workload: string;
+  readonly worker: string;
+  readonly segment: number;
+  readonly threadId: number;
+  readonly sample: Measurement & { readonly opsTotal: number; readonly errorsTotal: number };
+}
 
 export class RunFiles {
   readonly #samples: CsvAppender;
@@ -22,7 +30,7 @@ export class RunFiles {
     return Math.max(0, (ms - this.#startMs) / 1000);
   }
 
-  workerSample(s: PoolSample, phase: Phase, proc: ProcessSample): void {
+  workerSample(s: WorkerSampleRecord, phase: Phase, proc: ProcessSample): void {
     const m = s.sample;
     this.#sampleRow(m.timeMs, s.segment, phase, s.workload, s.worker, s.threadId, m.opsTotal, m.errorsTotal, m, proc);
   }

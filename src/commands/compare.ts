@@ -4,14 +4,16 @@
  * (src/analysis/compare.ts), lists the settings that make the runs not like-for-like, and writes
  * compare.json and compare.md into the candidate's run directory or --out.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { compareRuns, COMPARABLE_SHAPES, TOLERANCE_SHARE, type OverallStatus, type WorkloadComparison } from '../analysis/compare.js';
-import type { Thresholds, Verdict } from '../analysis/verdict.js';
+import { compareRuns, type OverallStatus } from '../analysis/compare.js';
 import { errors, ExitCode } from '../errors.js';
 import { formatBytes, formatDuration, formatRatePerHour } from '../units.js';
-import { renderCompareMarkdown } from './compare-report.js';
-import { parseSummary, type Summary } from './summary.js';
+import { renderCompareMarkdown } from '../report/compare-report.js';
+import { writeAtomically, writeJsonAtomically } from '../run-dir/atomic-write.js';
+import { makeOutDir } from '../run-dir/out-dir.js';
+import { compareRule, type Comparison, type RunSide, type SettingWarning } from '../run-dir/compare-file.js';
+import { parseSummary, type Summary } from '../run-dir/summary.js';
 
 export interface CompareOptions {
   /** The baseline (previous release): a run directory or its summary.json. */
@@ -31,72 +33,13 @@ export interface CompareResult {
   readonly exitCode: ExitCode;
 }
 
-export interface RunSide {
-  /** The run directory, absolute. */
-  readonly path: string;
-  readonly summaryPath: string;
-  readonly verdict: Verdict;
-  readonly complete: boolean;
-  readonly run: {
-    readonly command: string;
-    readonly durationS: number;
-    readonly elapsedS: number;
-    readonly intervalS: number;
-    readonly threads: number;
-    readonly concurrency: number;
-    readonly injectLeakBytesPerS: number;
-    readonly node: string;
-    readonly platform: string;
-    readonly startedAt: string;
-    readonly endedAt: string;
-  };
-  readonly thresholds: Thresholds;
-}
-
-export interface SettingWarning {
-  /** The setting that differs: a run fact, a threshold, `params.<workload>`, or `complete`. */
-  readonly setting: string;
-  readonly baseline: unknown;
-  readonly candidate: unknown;
-  readonly message: string;
-}
-
-/** compare.json, schemaVersion 1. */
-export interface Comparison {
-  readonly schemaVersion: 1;
-  /** regression if any workload regressed; else inconclusive if any could not be compared or is inconclusive; else improvement or unchanged. */
-  readonly result: OverallStatus;
-  readonly regressions: readonly string[];
-  readonly inconclusive: readonly string[];
-  readonly baseline: RunSide;
-  readonly candidate: RunSide;
-  readonly rule: typeof rule;
-  readonly workloads: readonly WorkloadComparison[];
-  /** Settings that differ between the runs: the comparison is then not like-for-like. */
-  readonly warnings: readonly SettingWarning[];
-  readonly comparedAt: string;
-}
-
-const rule = {
-  tolerancePercent: TOLERANCE_SHARE * 100,
-  confidence: 0.95,
-  interval: "MOVER (Zou & Donner 2008) difference of the two runs' 95% intervals",
-  slopeReference: 'max(|baseline slope|, baseline maxSlopeBytesPerHour)',
-  bytesPerOpReference: 'max(|baseline bytes/op|, baseline maxSlopeBytesPerHour / 3600 / baseline opsPerSecond)',
-  comparableShapes: COMPARABLE_SHAPES,
-} as const;
-
 export async function compare(options: CompareOptions): Promise<CompareResult> {
   const baseline = readRun('baseline', options.baseline);
   const candidate = readRun('candidate', options.candidate);
   const outDir = options.outDir === undefined ? candidate.dir : resolve(options.outDir);
   if (options.outDir !== undefined) {
     if (existsSync(join(outDir, 'compare.json'))) throw errors.compareOutExists(options.outDir);
-    try {
-      mkdirSync(outDir, { recursive: true });
-    } catch (err) {
-      throw errors.outUnusable(options.outDir, err instanceof Error ? err.message : String(err));
-    }
+    makeOutDir(outDir, options.outDir);
   }
   const comparison = compareRuns(baseline.summary, candidate.summary);
   const result: Comparison = {
@@ -106,14 +49,14 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
     inconclusive: comparison.inconclusive,
     baseline: side(baseline),
     candidate: side(candidate),
-    rule,
+    rule: compareRule,
     workloads: comparison.workloads,
     warnings: settingWarnings(baseline.summary, candidate.summary),
     comparedAt: new Date().toISOString(),
   };
   try {
-    writeFileSync(join(outDir, 'compare.json'), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(join(outDir, 'compare.md'), renderCompareMarkdown(result));
+    writeJsonAtomically(join(outDir, 'compare.json'), result);
+    writeAtomically(join(outDir, 'compare.md'), renderCompareMarkdown(result));
   } catch (err) {
     throw errors.compareUnwritable(outDir, err instanceof Error ? err.message : String(err));
   }

@@ -94,6 +94,17 @@ export async function readCsv(path: string, columns: readonly string[], onRecord
 }
 
 /**
+ * The same reading of CSV text held in memory, such as a file's header line joined to its tail:
+ * the first record is the header, and only records ended by a line break are read. Returns the
+ * header's column names.
+ */
+export function readCsvText(text: string, columns: readonly string[], onRecord: (record: CsvRecord) => void): readonly string[] {
+  const reader = new RecordReader(columns);
+  reader.feed(text, onRecord);
+  return reader.headerNames;
+}
+
+/**
  * The bytes that decoded to text.slice(0, pos), where text[pos - 1] is a line feed (or pos is 0).
  * UTF-8 decoding keeps line feeds one for one, even where it replaces malformed bytes, so the
  * answer is found by counting line feeds back from the end rather than by encoding the text again.
@@ -123,6 +134,8 @@ const QUOTED = -1;
 /** Cuts text into records, keeping only the current record's field positions. */
 class RecordReader implements CsvRecord {
   records = 0;
+  /** The header's column names, once it is read. */
+  headerNames: readonly string[] = [];
   readonly #columns: readonly string[];
   /** Header field of each column the caller reads, NOT_IN_HEADER for a column the header lacks; empty until the header is read. */
   #fieldOf: number[] = [];
@@ -206,6 +219,7 @@ class RecordReader implements CsvRecord {
       names.push(start === QUOTED ? (this.#quoted[field] as string) : this.#text.slice(start, this.#end[field]));
     }
     this.#fieldOf = this.#columns.map((name) => (names.includes(name) ? names.indexOf(name) : NOT_IN_HEADER));
+    this.headerNames = names;
     this.#header = false;
   }
 

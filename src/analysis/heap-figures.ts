@@ -1,0 +1,46 @@
+/** Robust figures of a heap window besides its trend: growth between its ends and halves, and its sample-to-sample noise. */
+import type { SlopeGroup } from './pairwise-slopes.js';
+import { median } from './theil-sen.js';
+import { MIN_STEADY_SAMPLES } from './types.js';
+
+/**
+ * Growth from the start of the recorded steady phase to its end, per life (median of the last
+ * samples less median of the first), the largest: what the auto warm-up cut or a fading shape must
+ * not hide from the --max-growth limit.
+ */
+export function sinceWarmupGrowth(groups: readonly SlopeGroup[]): number {
+  let largest = -Infinity;
+  for (const g of groups) {
+    const n = g.y.length;
+    if (n < 2) continue;
+    const k = Math.max(1, Math.min(MIN_STEADY_SAMPLES, n >> 2));
+    largest = Math.max(largest, median(Array.from(g.y).slice(n - k)) - median(Array.from(g.y).slice(0, k)));
+  }
+  return Number.isFinite(largest) ? largest : 0;
+}
+
+/** Median of each group's second half (by time) less that of its first half, averaged over the groups. */
+export function halvesGrowth(groups: readonly SlopeGroup[]): number {
+  let total = 0;
+  let counted = 0;
+  for (const g of groups) {
+    const n = g.t.length;
+    if (n < 2) continue;
+    const middle = ((g.t[0] ?? 0) + (g.t[n - 1] ?? 0)) / 2;
+    const first: number[] = [];
+    const second: number[] = [];
+    for (let i = 0; i < n; i++) ((g.t[i] ?? 0) < middle ? first : second).push(g.y[i] ?? 0);
+    if (first.length === 0 || second.length === 0) continue;
+    total += median(second) - median(first);
+    counted++;
+  }
+  return counted > 0 ? total / counted : 0;
+}
+
+export function noiseSd(groups: readonly SlopeGroup[]): number {
+  const diffs: number[] = [];
+  for (const g of groups) for (let i = 1; i < g.y.length; i++) diffs.push((g.y[i] ?? 0) - (g.y[i - 1] ?? 0));
+  if (diffs.length === 0) return 0;
+  const center = median(diffs);
+  return (1.4826 * median(diffs.map((d) => Math.abs(d - center)))) / Math.SQRT2;
+}

@@ -1,0 +1,67 @@
+/** summary.md: the run's verdict, per workload and per worker, and how it was reached, as Markdown. */
+import { CONFIDENCE } from '../analysis/trend.js';
+import type { SequentialSummary, Summary } from '../run-dir/summary.js';
+import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../units.js';
+import { bytesText, decisionText, intervalText, rateText, shellLine, verdictLabel } from './format.js';
+
+export function renderMarkdown(summary: Summary): string {
+  const { run, thresholds } = summary;
+  const lines = [
+    `# soak ${run.command}: ${verdictLabel[summary.verdict]}`,
+    '',
+    ...(summary.complete ? [] : ['> This run did not complete; figures cover the part that ran.', '']),
+    ...(summary.error === undefined ? [] : [`> Error: ${summary.error}`, '']),
+    '| workload | verdict | decided | heap slope (pooled) | CI (level) | shape | bytes/op | steady from | ops | errors | respawns |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...summary.workloads.map(
+      (w) =>
+        `| ${w.name} | ${verdictLabel[w.verdict]} | ${decisionText(w, summary.sequential)} | ${rateText(w.heap.slopeBytesPerHour)} | ` +
+        `${intervalText(w.heap.ci95)} (${formatConfidence(w.confidence ?? CONFIDENCE)}) | ${w.heap.shape ?? 'n/a'} | ` +
+        `${bytesText(w.heap.bytesPerOp)} | ${formatDuration(Math.round(w.heap.steadyFromS))} | ${w.opsTotal} | ${w.errorsTotal} | ${w.respawns} |`,
+    ),
+    '',
+    ...summary.workloads.map((w) => `- **${w.name}**: ${w.reason}`),
+    '',
+    '## Workers',
+    '',
+    '| worker | verdict | heap slope | CI | off-heap slope | handles/h | after teardown |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...summary.workloads.flatMap((w) =>
+      w.workers.map(
+        (k) =>
+          `| ${k.worker} | ${verdictLabel[k.verdict]} | ${rateText(k.slopeBytesPerHour)} | ${intervalText(k.ci95)} | ` +
+          `${k.external === null ? 'n/a' : rateText(k.external.slopePerHour)} | ${k.handles === null ? 'n/a' : k.handles.slopePerHour.toFixed(1)} | ` +
+          `${k.cleanup === null ? 'n/a' : `${k.cleanup.retainedBytes >= 0 ? '+' : ''}${formatBytes(k.cleanup.retainedBytes)} ${k.cleanup.ok ? 'ok' : 'RETAINED'}`} |`,
+      ),
+    ),
+    '',
+    '## Run',
+    '',
+    `- Profile ${summary.profile}; thresholds per worker: slope ${formatRatePerHour(thresholds.maxSlopeBytesPerHour)}, growth ${formatBytes(thresholds.maxGrowthBytes)} over the steady window`,
+    `- Method: ${summary.method.slope}; ${summary.method.interval}; ${summary.method.trendTest} at alpha ${summary.method.alpha}`,
+    ...(summary.sequential === null || summary.sequential === undefined ? [] : [sequentialLine(summary.sequential, run.elapsedS)]),
+    `- Duration ${formatDuration(run.elapsedS)} of ${formatDuration(run.durationS)}, sampled every ${formatDuration(run.intervalS)}, ` +
+      `warm-up ${run.warmup === 'auto' ? `auto (at least ${formatDuration(run.warmupS)})` : formatDuration(run.warmupS)}`,
+    `- ${run.threads} worker(s) per workload, ${run.concurrency} operation(s) in flight per worker, seed ${run.seed}` +
+      (run.injectLeakBytesPerS > 0 ? `, injected leak ${formatBytes(run.injectLeakBytesPerS)}/s` : ''),
+    ...(summary.rss === null
+      ? []
+      : [
+          `- Process RSS ${formatBytes(summary.rss.firstBytes)} to ${formatBytes(summary.rss.lastBytes)} ` +
+            `(peak ${formatBytes(summary.rss.peakBytes)}), ${rateText(summary.rss.slopeBytesPerHour)} over the steady window: reported, not judged`,
+        ]),
+    `- Node ${run.node} on ${run.platform}, from ${run.startedAt} to ${run.endedAt}`,
+    `- Reproduce: \`${shellLine(run.argv)}\``,
+    ...(summary.analyzedAt === undefined ? [] : [`- Re-analysed with soak analyze at ${summary.analyzedAt}`]),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function sequentialLine(s: SequentialSummary, elapsedS: number): string {
+  return (
+    `- Decided as the data allowed: looks from ${formatDuration(s.firstLookS)} every ${formatDuration(s.lookEveryS)} up to the ` +
+    `${formatDuration(s.maxDurationS)} budget (${s.plannedLooks} planned, ${s.looksTaken} taken), O'Brien-Fleming-type alpha spending; ` +
+    (s.stoppedEarly ? `every workload was decided, so the run stopped at ${formatDuration(Math.round(elapsedS))}` : 'the run went to its end')
+  );
+}
