@@ -47,6 +47,11 @@ export const errors = {
     const known = workloads.map((w) => `${w.name}: ${w.params.length > 0 ? w.params.join(', ') : '(no parameters)'}`).join('; ');
     return new UsageError(`--param ${spec}: no such parameter (known parameters: ${known})`);
   },
+  thresholdsWorkload(name: string, workloads: readonly string[]): UsageError {
+    return new UsageError(
+      `thresholds for '${name}': no workload of that name in this run (its workloads: ${workloads.join(', ')}); check the name in the config`,
+    );
+  },
   paramValue(spec: string, problem: string): UsageError {
     return new UsageError(`--param ${spec}: ${problem}`);
   },

@@ -29,6 +29,8 @@ export interface SoakOptions {
   maxSlopeBytesPerHour: number;
   /** Per worker, over the steady window. */
   maxGrowthBytes: number;
+  /** Workloads (by name) judged by thresholds of their own; what they leave out is the run's. */
+  workloadThresholds: Readonly<Record<string, WorkloadThresholds>>;
   /** Run directory; created, must not already hold a run. */
   outDir: string;
   seed: number;
@@ -52,6 +54,11 @@ export interface SoakOptions {
 /** What a caller gives: the workloads and the run directory, and any other option to change from its default. */
 export type SoakInput = Partial<SoakOptions> & Pick<SoakOptions, 'workloads' | 'outDir'>;
 
+export interface WorkloadThresholds {
+  readonly maxSlopeBytesPerHour?: number;
+  readonly maxGrowthBytes?: number;
+}
+
 export interface Looks {
   readonly firstS: number;
   readonly everyS: number;
@@ -74,6 +81,7 @@ export const defaults = {
   command: 'run',
   looks: undefined,
   commandLine: [],
+  workloadThresholds: {},
 } as const satisfies Partial<SoakOptions>;
 
 /** Every option: the input's, and the default for the rest (a random seed, the duration's growth limit). */
@@ -175,6 +183,17 @@ export function validateOptions(options: SoakOptions, names: OptionNames = {}): 
   }
   if (typeof options.outDir !== 'string' || options.outDir === '') {
     throw errors.option(name('outDir'), 'a directory path', options.outDir);
+  }
+  if (typeof options.workloadThresholds !== 'object' || options.workloadThresholds === null || Array.isArray(options.workloadThresholds)) {
+    throw errors.option(name('workloadThresholds'), 'an object of workload names and thresholds', options.workloadThresholds);
+  }
+  for (const [workload, own] of Object.entries(options.workloadThresholds)) {
+    for (const key of ['maxSlopeBytesPerHour', 'maxGrowthBytes'] as const) {
+      const value = own[key];
+      if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
+        throw errors.option(`${name('workloadThresholds')}.${workload}.${key}`, 'a positive number', value);
+      }
+    }
   }
   if (!Array.isArray(options.commandLine) || !options.commandLine.every((word) => typeof word === 'string')) {
     throw errors.option(name('commandLine'), 'a list of strings', options.commandLine);

@@ -200,6 +200,8 @@ export interface WorkloadFigures {
   readonly name: string;
   readonly verdict: Verdict;
   readonly heap: HeapFigures;
+  /** Its own slope limit, when it had one; else the run's. */
+  readonly thresholds?: { readonly maxSlopeBytesPerHour: number };
 }
 
 export interface RunFigures {
@@ -360,7 +362,8 @@ export function compareRuns(baseline: RunFigures, candidate: RunFigures): RunCom
   const b = byName(baseline);
   const c = byName(candidate);
   const names = [...new Set([...b.keys(), ...c.keys()])];
-  const workloads = names.map((name) => compareWorkload(name, b.get(name), c.get(name), baseline.thresholds.maxSlopeBytesPerHour));
+  const limitOf = (name: string): number => b.get(name)?.thresholds?.maxSlopeBytesPerHour ?? baseline.thresholds.maxSlopeBytesPerHour;
+  const workloads = names.map((name) => compareWorkload(name, b.get(name), c.get(name), limitOf(name)));
   const regressions = workloads.filter((w) => w.status === 'regression').map((w) => w.name);
   const inconclusive = workloads.filter((w) => w.status !== 'regression' && w.status !== 'improvement' && w.status !== 'unchanged').map((w) => w.name);
   const result: OverallStatus =

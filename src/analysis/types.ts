@@ -34,6 +34,8 @@ export const HANDLE_GROWTH_LIMIT = 10;
 export const MIN_STEADY_SAMPLES = 10;
 export interface AnalysisSettings {
   readonly thresholds: Thresholds;
+  /** Workloads judged by thresholds of their own (a config's `thresholds`); the others by `thresholds`. */
+  readonly workloadThresholds?: ReadonlyMap<string, Thresholds>;
   /** Seconds of warm-up to leave out, or 'auto': found from the data after the recorded warm-up. */
   readonly warmup: number | 'auto';
   /** short: growth that comes with the JIT still compiling is read as warm-up (long runs are past it). */
@@ -130,5 +132,13 @@ export interface WorkloadAnalysis {
   readonly steadyFromS: number;
   /** Two-sided confidence of the pooled fit's intervals (familyLevels). */
   readonly confidence: number;
+  /** The thresholds it was judged by (per worker). */
+  readonly thresholds: Thresholds;
   readonly workers: readonly WorkerAnalysis[];
+}
+
+/** The settings one workload is judged by: its own thresholds where it has them. */
+export function settingsFor(settings: AnalysisSettings, workload: string): AnalysisSettings {
+  const own = settings.workloadThresholds?.get(workload);
+  return own === undefined ? settings : { ...settings, thresholds: own };
 }

@@ -15,6 +15,7 @@ import {
   CLEANUP_TOLERANCE_BYTES,
   HANDLE_GROWTH_LIMIT,
   MIN_STEADY_SAMPLES,
+  settingsFor,
   severity,
   worstVerdict,
   type AnalysisSettings,
@@ -234,10 +235,11 @@ function cleanupOf(series: WorkerSeries, heapGroups: readonly SlopeGroup[]): Cle
 export function analyzeWorkload(
   name: string,
   workers: readonly WorkerSeries[],
-  settings: AnalysisSettings,
+  given: AnalysisSettings,
   outOfMemoryWorkers: { has(worker: string): boolean },
   respawnsByWorker: ReadonlyMap<string, number>,
 ): WorkloadAnalysis {
+  const settings = settingsFor(given, name);
   const prepared = workers.map((w) => prepareWorker(w, settings));
   const confidence = settings.confidence ?? CONFIDENCE;
   const levels = familyLevels(confidence, workers.length);
@@ -252,7 +254,7 @@ export function analyzeWorkload(
   const errorsTotal = workers.reduce((sum, w) => sum + w.errorsTotal, 0);
   const respawns = workers.reduce((sum, w) => sum + (respawnsByWorker.get(w.worker) ?? 0), 0);
   const steadyFromS = Math.max(0, ...analyses.map((a) => (a.state === 'fitted' ? a.steadyFromS : 0)));
-  const base = { name, opsTotal, errorsTotal, respawns, steadyFromS, confidence: levels.pooled, workers: analyses };
+  const base = { name, opsTotal, errorsTotal, respawns, steadyFromS, confidence: levels.pooled, thresholds: settings.thresholds, workers: analyses };
   if (workers.length === 0) {
     return { ...base, verdict: 'error', reason: `no samples were recorded for ${name}`, heap: undefined };
   }

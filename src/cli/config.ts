@@ -2,7 +2,8 @@
  * `--config FILE`, or `soak.config.json` / `soak.config.mjs` found in the working directory: defaults
  * for every flag of `soak short` and `soak run`, under the flags' own names (`"max-slope": "1MB/h"`),
  * plus `params` as an object (`{ "cache": { "capacity": 5000 }, "seed": 3 }`: per workload, or for
- * every workload that has the key). Flags given on the command line override it; a config's
+ * every workload that has the key) and `thresholds` per workload (`{ "cache": { "max-slope": "2MB/h" } }`).
+ * Flags given on the command line override it; a config's
  * parameters come before the flags' `--param`, so those win. Values go through the flags' own
  * parsers, so a bad value reads as the flag's error. Plugin paths are relative to the config file.
  */
@@ -11,6 +12,8 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isModulePath } from '../controller/workload-loader.js';
 import { errors } from '../errors.js';
+import type { WorkloadThresholds } from '../options.js';
+import { parseRateFlag, parseSizeFlag } from './flags.js';
 
 export const CONFIG_FILES = ['soak.config.json', 'soak.config.mjs'] as const;
 
@@ -44,6 +47,8 @@ export interface Config {
   /** The file it came from, as given or found. */
   readonly path: string;
   readonly flags: ConfigFlags;
+  /** `thresholds`: workloads judged by limits of their own. */
+  readonly thresholds: Readonly<Record<string, WorkloadThresholds>>;
 }
 
 /** The config to use: the one named, or the first of CONFIG_FILES in `cwd`, or none. */
@@ -73,21 +78,26 @@ async function loadConfig(path: string, cwd: string): Promise<Config> {
       throw errors.configInvalid(path, `is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
     }
   }
-  return { path, flags: parseConfig(raw, path, relative(cwd, dirname(absolute))) };
+  return { path, ...parseConfig(raw, path, relative(cwd, dirname(absolute))) };
 }
 
 /** Checks every key and type; `base` is the config's directory relative to the working directory. */
-export function parseConfig(raw: unknown, path: string, base = ''): ConfigFlags {
+export function parseConfig(raw: unknown, path: string, base = ''): Omit<Config, 'path'> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw errors.configInvalid(path, 'must hold an object of flag names and values');
   const flags: ConfigFlags = {};
   const params: string[] = [];
+  let thresholds: Record<string, WorkloadThresholds> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (key === 'params') {
       params.push(...paramSpecs(value, path));
       continue;
     }
+    if (key === 'thresholds') {
+      thresholds = workloadThresholds(value, path);
+      continue;
+    }
     if (!Object.hasOwn(FLAG_KEYS, key)) {
-      throw errors.configInvalid(path, `unknown key '${key}'; keys are the flags of soak run (${Object.keys(FLAG_KEYS).join(', ')}) and params`);
+      throw errors.configInvalid(path, `unknown key '${key}'; keys are the flags of soak run (${Object.keys(FLAG_KEYS).join(', ')}), params and thresholds`);
     }
     const flag = key as FlagKey;
     const kind = FLAG_KEYS[flag];
@@ -108,7 +118,38 @@ export function parseConfig(raw: unknown, path: string, base = ''): ConfigFlags 
     }
   }
   if (params.length > 0) flags.param = [...params, ...(flags.param ?? [])];
-  return flags;
+  return { flags, thresholds };
+}
+
+/** `thresholds`: `{ workload: { "max-slope": "2MB/h", "max-growth": "80MB" } }`, read by the flags' own parsers. */
+function workloadThresholds(value: unknown, path: string): Record<string, WorkloadThresholds> {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(value)) {
+    throw errors.configInvalid(path, `'thresholds' must be an object such as { "cache": { "max-slope": "2MB/h" } } (got ${JSON.stringify(value)})`);
+  }
+  const parsers = {
+    'max-slope': (text: string) => ({ maxSlopeBytesPerHour: parseRateFlag('--max-slope', text) * 3600 }),
+    'max-growth': (text: string) => ({ maxGrowthBytes: parseSizeFlag('--max-growth', text) }),
+  } as const;
+  const result: Record<string, WorkloadThresholds> = {};
+  for (const [workload, own] of Object.entries(value)) {
+    if (!isObject(own)) throw errors.configInvalid(path, `'thresholds.${workload}' must be an object of max-slope and max-growth (got ${JSON.stringify(own)})`);
+    let parsed: WorkloadThresholds = {};
+    for (const [key, text] of Object.entries(own)) {
+      const where = `thresholds.${workload}.${key}`;
+      if (!Object.hasOwn(parsers, key)) throw errors.configInvalid(path, `unknown key '${where}'; a workload's thresholds are max-slope and max-growth`);
+      if (typeof text !== 'string') throw errors.configInvalid(path, `'${where}' must be a string such as "2MB/h" or "80MB" (got ${JSON.stringify(text)})`);
+      try {
+        parsed = { ...parsed, ...parsers[key as keyof typeof parsers](text) };
+      } catch (err) {
+        // The flag parser's requirement, under the config's key.
+        const requirement = err instanceof Error ? err.message.replace(/^--max-(slope|growth) /, '') : String(err);
+        throw errors.configInvalid(path, `'${where}' ${requirement}`);
+      }
+    }
+    result[workload] = parsed;
+  }
+  return result;
 }
 
 /** `params`: `{ key: value }` for every workload that has the key, `{ workload: { key: value } }` for one. */

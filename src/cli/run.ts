@@ -116,7 +116,7 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
     handler: async (given) => {
       const config = await findConfig(given.config, process.cwd());
       const args = withConfig(given, config);
-      const input = toInput(name, args);
+      const input = { ...toInput(name, args), ...(config === undefined ? {} : { workloadThresholds: config.thresholds }) };
       // What reproduces the run: the config it found too, and the seed it drew.
       const found = given.config === undefined && config !== undefined ? ['--config', config.path] : [];
       const argv = ['soak', ...process.argv.slice(2), ...found, ...(args.seed === undefined ? ['--seed', String(input.seed)] : [])];

@@ -53,7 +53,7 @@ export async function reanalyze(options: ReanalyzeOptions): Promise<ReanalyzeRes
     outDir,
     samplesPath,
     eventsPath: join(runDir, 'events.csv'),
-    settings: { thresholds, warmup, profile: profileFor(durationS) },
+    settings: { thresholds, workloadThresholds: ownThresholds(previous, options), warmup, profile: profileFor(durationS) },
     run: previous?.run ?? ((last) => recoveredFacts(samplesPath, last, warmup, options.argv ?? [])),
     ...(names === undefined ? {} : { workloads: names }),
     params: new Map(previous?.workloads.map((w) => [w.name, w.params])),
@@ -64,6 +64,12 @@ export async function reanalyze(options: ReanalyzeOptions): Promise<ReanalyzeRes
     analyzedAt: new Date().toISOString(),
   });
   return { summary, outDir, exitCode };
+}
+
+/** The workloads a previous analysis judged by thresholds of their own, unless a threshold is given again now (then it holds for all). */
+function ownThresholds(previous: Summary | undefined, options: ReanalyzeOptions): ReadonlyMap<string, Thresholds> {
+  if (previous === undefined || options.maxSlopeBytesPerHour !== undefined || options.maxGrowthBytes !== undefined) return new Map();
+  return new Map(previous.workloads.flatMap((w) => (w.thresholds === undefined ? [] : [[w.name, w.thresholds] as const])));
 }
 
 function locate(run: string): { samplesPath: string; runDir: string } {

@@ -84,6 +84,8 @@ export class Soak extends EventEmitter<SoakEvents> {
 
   async run(): Promise<RunResult> {
     const workloads = await loadWorkloads(this.options.workloads, this.options.params);
+    const names = workloads.map((w) => w.name);
+    for (const name of Object.keys(this.options.workloadThresholds)) if (!names.includes(name)) throw errors.thresholdsWorkload(name, names);
     const { outDir } = this.options;
     if (existsSync(join(outDir, 'samples.csv'))) throw errors.outExists(outDir);
     makeOutDir(outDir);
@@ -211,7 +213,8 @@ export class Soak extends EventEmitter<SoakEvents> {
 
   #settings(): AnalysisSettings {
     const thresholds = { maxSlopeBytesPerHour: this.options.maxSlopeBytesPerHour, maxGrowthBytes: this.options.maxGrowthBytes };
-    return { thresholds, warmup: this.options.warmup, profile: profileFor(this.options.durationS) };
+    const own = Object.entries(this.options.workloadThresholds).map(([name, t]) => [name, { ...thresholds, ...t }] as const);
+    return { thresholds, workloadThresholds: new Map(own), warmup: this.options.warmup, profile: profileFor(this.options.durationS) };
   }
 
   #facts(startedAt: Date, elapsedS: number, v8Flags: readonly string[]): RunFacts {

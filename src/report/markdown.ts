@@ -37,7 +37,8 @@ export function renderMarkdown(summary: Summary): string {
     '',
     '## Run',
     '',
-    `- Profile ${summary.profile}; thresholds per worker: slope ${formatRatePerHour(thresholds.maxSlopeBytesPerHour)}, growth ${formatBytes(thresholds.maxGrowthBytes)} over the steady window`,
+    `- Profile ${summary.profile}; thresholds per worker: slope ${formatRatePerHour(thresholds.maxSlopeBytesPerHour)}, growth ${formatBytes(thresholds.maxGrowthBytes)} over the steady window` +
+      ownThresholdsText(summary),
     `- Method: ${summary.method.slope}; ${summary.method.interval}; ${summary.method.trendTest} at alpha ${summary.method.alpha}`,
     ...(summary.sequential === null || summary.sequential === undefined ? [] : [sequentialLine(summary.sequential, run.elapsedS)]),
     `- Duration ${formatDuration(run.elapsedS)} of ${formatDuration(run.durationS)}, sampled every ${formatDuration(run.intervalS)}, ` +
@@ -64,4 +65,18 @@ function sequentialLine(s: SequentialSummary, elapsedS: number): string {
     `${formatDuration(s.maxDurationS)} budget (${s.plannedLooks} planned, ${s.looksTaken} taken), O'Brien-Fleming-type alpha spending; ` +
     (s.stoppedEarly ? `every workload was decided, so the run stopped at ${formatDuration(Math.round(elapsedS))}` : 'the run went to its end')
   );
+}
+
+/** `; cache's own: slope 2 MB/h, growth 80 MB`: the workloads judged by thresholds of their own. */
+export function ownThresholdsText(summary: Summary): string {
+  const own = summary.workloads.filter(
+    (w) =>
+      w.thresholds !== undefined &&
+      (w.thresholds.maxSlopeBytesPerHour !== summary.thresholds.maxSlopeBytesPerHour || w.thresholds.maxGrowthBytes !== summary.thresholds.maxGrowthBytes),
+  );
+  return own
+    .map(
+      (w) => `; ${w.name}'s own: slope ${formatRatePerHour(w.thresholds?.maxSlopeBytesPerHour ?? 0)}, growth ${formatBytes(w.thresholds?.maxGrowthBytes ?? 0)}`,
+    )
+    .join('');
 }

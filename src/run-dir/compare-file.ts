@@ -52,7 +52,7 @@ export const compareRule = {
   tolerancePercent: TOLERANCE_SHARE * 100,
   confidence: 0.95,
   interval: "MOVER (Zou & Donner 2008) difference of the two runs' 95% intervals",
-  slopeReference: 'max(|baseline slope|, baseline maxSlopeBytesPerHour)',
-  bytesPerOpReference: 'max(|baseline bytes/op|, baseline maxSlopeBytesPerHour / 3600 / baseline opsPerSecond)',
+  slopeReference: "max(|baseline slope|, the baseline workload's maxSlopeBytesPerHour)",
+  bytesPerOpReference: "max(|baseline bytes/op|, the baseline workload's maxSlopeBytesPerHour / 3600 / baseline opsPerSecond)",
   comparableShapes: COMPARABLE_SHAPES,
 } as const;

@@ -125,6 +125,8 @@ export interface WorkloadSummary {
   readonly verdict: Verdict;
   readonly reason: string;
   readonly params: SummaryParams;
+  /** The thresholds it was judged by: the run's, or its own from a config's `thresholds` (absent in older summaries). */
+  readonly thresholds?: Thresholds;
   readonly opsTotal: number;
   readonly errorsTotal: number;
   readonly respawns: number;
@@ -207,6 +209,7 @@ export function buildSummary(input: SummaryInput): Summary {
         verdict: w.verdict,
         reason: w.reason,
         params: w.params,
+        thresholds: w.thresholds,
         opsTotal: w.opsTotal,
         errorsTotal: w.errorsTotal,
         respawns: w.respawns,
