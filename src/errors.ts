@@ -28,6 +28,9 @@ export class RunFailedError extends Error {
   }
 }
 
+/** The commands that read runs by their summary.json. */
+export type SummaryCommand = 'compare' | 'report';
+
 export const errors = {
   option(name: string, requirement: string, got: unknown): UsageError {
     return new UsageError(`${name} must be ${requirement} (got ${describe(got)})`);
@@ -76,22 +79,37 @@ export const errors = {
   analyzeOutExists(dir: string): UsageError {
     return new UsageError(`--out: '${dir}' already holds a summary; choose another directory or remove it`);
   },
-  compareRunMissing(which: 'baseline' | 'candidate', path: string): UsageError {
-    return new UsageError(`soak compare: no ${which} run at '${path}'; give a run directory or its summary.json`);
+  /** `role`: which of the command's runs (compare's `baseline` or `candidate`); none for a command of many runs. */
+  summaryRunMissing(command: SummaryCommand, role: string | undefined, path: string): UsageError {
+    return new UsageError(`soak ${command}: no ${role === undefined ? '' : `${role} `}run at '${path}'; give a run directory or its summary.json`);
   },
-  compareNoSummary(which: 'baseline' | 'candidate', dir: string): UsageError {
+  summaryMissing(command: SummaryCommand, role: string | undefined, dir: string): UsageError {
     return new UsageError(
-      `soak compare: the ${which} '${dir}' holds no summary.json; give a run directory written by soak (soak analyze writes a summary for a bare samples.csv)`,
+      `soak ${command}: the ${role ?? 'run'} '${dir}' holds no summary.json; give a run directory written by soak (soak analyze writes a summary for a bare samples.csv)`,
     );
   },
-  compareSummaryInvalid(which: 'baseline' | 'candidate', path: string, reason: string): UsageError {
-    return new UsageError(`soak compare: cannot read the ${which} summary '${path}' (${reason}); give a summary.json written by soak (schemaVersion 1)`);
+  summaryInvalid(command: SummaryCommand, role: string | undefined, path: string, reason: string): UsageError {
+    return new UsageError(
+      `soak ${command}: cannot read the ${role ?? 'run'} summary '${path}' (${reason}); give a summary.json written by soak (schemaVersion 1)`,
+    );
   },
   compareOutExists(dir: string): UsageError {
     return new UsageError(`--out: '${dir}' already holds a comparison (compare.json); choose another directory or remove it`);
   },
   compareUnwritable(dir: string, reason: string): UsageError {
     return new UsageError(`soak compare: cannot write compare.md and compare.json in '${dir}' (${reason}); give --out DIR to write them elsewhere`);
+  },
+  releaseNoRuns(): UsageError {
+    return new UsageError('soak report: give one or more run directories (or their summary.json)');
+  },
+  releaseRunTwice(first: string, again: string): UsageError {
+    return new UsageError(`soak report: '${again}' is the run '${first}' given again; give each run directory once`);
+  },
+  releaseOutExists(dir: string): UsageError {
+    return new UsageError(`--out: '${dir}' already holds a release report (release.json); choose another directory or remove it`);
+  },
+  releaseUnwritable(dir: string, reason: string): UsageError {
+    return new UsageError(`soak report: cannot write the release report in '${dir}' (${reason}); give --out DIR to write it elsewhere`);
   },
   configMissing(path: string): UsageError {
     return new UsageError(`--config: no file at '${path}'; give a soak.config.json or soak.config.mjs`);

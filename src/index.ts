@@ -4,6 +4,8 @@ export { calibrate, type CalibrateResult } from './commands/calibrate.js';
 export { reanalyze, type ReanalyzeOptions, type ReanalyzeResult } from './commands/analyze.js';
 export { compare, type CompareOptions, type CompareResult } from './commands/compare.js';
 export type { Comparison, RunSide, SettingWarning } from './run-dir/compare-file.js';
+export { releaseReport, type ReleaseReportOptions, type ReleaseReportResult } from './commands/report.js';
+export type { ReleaseReport, ReleaseRun, ReleaseWorkload, ReleaseComparison } from './run-dir/release-file.js';
 export type { Calibration } from './report/calibration.js';
 export { defaults, shortDefaults, validateOptions, type Looks, type SoakOptions, type ParamOverride } from './options.js';
 export type { Decision } from './analysis/decide.js';
@@ -19,5 +21,6 @@ export type {
   RssTrend,
   SequentialSummary,
   SummaryParams,
+  HostFacts,
 } from './run-dir/summary.js';
 export type { Verdict, Thresholds, Profile, WorkloadAnalysis, WorkerAnalysis, HeapTrend, MeasureTrend, Cleanup } from './analysis/types.js';

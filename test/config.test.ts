@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseConfig, withConfig } from '../src/cli/config.js';
+import { FLAG_KEYS, parseConfig, withConfig } from '../src/cli/config.js';
 import { UsageError } from '../src/errors.js';
 import { explain, fixture, readSummary, runCli, tempDir } from './helpers/cli.js';
 
@@ -173,4 +173,14 @@ test("a bad value in a config reads as the flag's own error", async () => {
   const result = await runCli(['run', '--out', join(dir, 'run')], dir);
   assert.equal(result.code, 2, explain(result));
   assert.equal(result.stderr, 'soak run: --threads must be a positive integer (got 0)\n');
+});
+
+test('a config takes every flag of soak short and soak run but --config and --json, and no other', async () => {
+  for (const command of ['short', 'run']) {
+    const help = await runCli([command, '--help']);
+    assert.equal(help.code, 0, explain(help));
+    const flags = [...help.stdout.matchAll(/^\s+--([a-z-]+)/gm)].map((m) => m[1] ?? '');
+    const notInConfig = ['help', 'version', 'config', 'json'];
+    assert.deepEqual(flags.filter((f) => !notInConfig.includes(f)).sort(), Object.keys(FLAG_KEYS).sort(), `soak ${command} --help`);
+  }
 });

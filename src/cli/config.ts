@@ -18,7 +18,7 @@ import { parseRateFlag, parseSizeFlag } from './flags.js';
 export const CONFIG_FILES = ['soak.config.json', 'soak.config.mjs'] as const;
 
 /** What a config may set: each flag of short and run, by the flag's name, with the JSON types it takes. */
-const FLAG_KEYS = {
+export const FLAG_KEYS = {
   workload: 'list',
   duration: 'text',
   'max-duration': 'text',

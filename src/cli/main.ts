@@ -7,11 +7,12 @@ import { analyzeCommand } from './analyze.js';
 import { calibrateCommand } from './calibrate.js';
 import { compareCommand } from './compare.js';
 import { listCommand } from './list.js';
+import { reportCommand } from './report.js';
 import { runCommands } from './run.js';
 
 const args = hideBin(process.argv);
 /** Each command's usage, as yargs declares it: `compare <baseline> <candidate>`. */
-const usages: string[] = [...runCommands, analyzeCommand, compareCommand, calibrateCommand, listCommand].map((c) =>
+const usages: string[] = [...runCommands, analyzeCommand, compareCommand, reportCommand, calibrateCommand, listCommand].map((c) =>
   String(Array.isArray(c.command) ? c.command[0] : c.command),
 );
 const commands = usages.map((u) => u.split(' ')[0] ?? u);
@@ -36,9 +37,10 @@ const cli = yargs(args)
   .command(runCommands)
   .command(analyzeCommand)
   .command(compareCommand)
+  .command(reportCommand)
   .command(calibrateCommand)
   .command(listCommand)
-  .demandCommand(1, 'give a command: soak short, soak run, soak analyze, soak compare, soak calibrate or soak list (soak --help lists them)')
+  .demandCommand(1, 'give a command: soak short, soak run, soak analyze, soak compare, soak report, soak calibrate or soak list (soak --help lists them)')
   .strict()
   .recommendCommands()
   .wrap(Math.min(110, process.stderr.columns || 100))

@@ -20,29 +20,10 @@ import { integer, parseDurationFlag, parseRateFlag, parseSizeFlag, parseWarmupFl
 import { renderMarkdown } from '../report/markdown.js';
 import { attachProgress, printResult } from './progress.js';
 import { appendStepSummary } from './step-summary.js';
-import { CONFIG_FILES, findConfig, withConfig } from './config.js';
+import { CONFIG_FILES, findConfig, withConfig, type ConfigFlags } from './config.js';
 
-interface RunArgs {
-  config?: string;
-  workload?: string[];
-  duration?: string;
-  'max-duration'?: string;
-  'min-duration'?: string;
-  'look-every'?: string;
-  interval?: string;
-  warmup?: string;
-  threads?: string;
-  concurrency?: string;
-  param?: string[];
-  'max-slope'?: string;
-  'max-growth'?: string;
-  out?: string;
-  seed?: string;
-  'inject-leak'?: string;
-  strict?: boolean;
-  json?: boolean;
-  quiet?: boolean;
-}
+/** The flags of short and run: what a config may set (config.ts's FLAG_KEYS, one list), plus --config and --json. */
+type RunArgs = ConfigFlags & { config?: string; json?: boolean };
 
 export const flagNames: OptionNames = {
   workloads: '--workload',

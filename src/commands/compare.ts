@@ -4,8 +4,8 @@
  * (src/analysis/compare.ts), lists the settings that make the runs not like-for-like, and writes
  * compare.json and compare.md into the candidate's run directory or --out.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { compareRuns, type OverallStatus } from '../analysis/compare.js';
 import { errors, ExitCode } from '../errors.js';
 import { formatBytes, formatDuration, formatRatePerHour } from '../units.js';
@@ -13,7 +13,8 @@ import { renderCompareMarkdown } from '../report/compare-report.js';
 import { writeAtomically, writeJsonAtomically } from '../run-dir/atomic-write.js';
 import { makeOutDir } from '../run-dir/out-dir.js';
 import { compareRule, type Comparison, type RunSide, type SettingWarning } from '../run-dir/compare-file.js';
-import { parseSummary, type Summary } from '../run-dir/summary.js';
+import { loadSummary, type LoadedSummary } from '../run-dir/load-summary.js';
+import type { Summary } from '../run-dir/summary.js';
 
 export interface CompareOptions {
   /** The baseline (previous release): a run directory or its summary.json. */
@@ -34,8 +35,8 @@ export interface CompareResult {
 }
 
 export async function compare(options: CompareOptions): Promise<CompareResult> {
-  const baseline = readRun('baseline', options.baseline);
-  const candidate = readRun('candidate', options.candidate);
+  const baseline = loadSummary(options.baseline, 'compare', 'baseline');
+  const candidate = loadSummary(options.candidate, 'compare', 'candidate');
   const outDir = options.outDir === undefined ? candidate.dir : resolve(options.outDir);
   if (options.outDir !== undefined) {
     if (existsSync(join(outDir, 'compare.json'))) throw errors.compareOutExists(options.outDir);
@@ -69,27 +70,7 @@ export function compareExitCode(result: OverallStatus, strict: boolean): ExitCod
   return ExitCode.pass;
 }
 
-interface LoadedRun {
-  readonly dir: string;
-  readonly summaryPath: string;
-  readonly summary: Summary;
-}
-
-function readRun(which: 'baseline' | 'candidate', path: string): LoadedRun {
-  if (!existsSync(path)) throw errors.compareRunMissing(which, path);
-  const isDir = statSync(path).isDirectory();
-  const summaryPath = resolve(isDir ? join(path, 'summary.json') : path);
-  if (isDir && !existsSync(summaryPath)) throw errors.compareNoSummary(which, path);
-  let summary: Summary;
-  try {
-    summary = parseSummary(readFileSync(summaryPath, 'utf8'));
-  } catch (err) {
-    throw errors.compareSummaryInvalid(which, summaryPath, err instanceof Error ? err.message : String(err));
-  }
-  return { dir: dirname(summaryPath), summaryPath, summary };
-}
-
-function side(loaded: LoadedRun): RunSide {
+function side(loaded: LoadedSummary): RunSide {
   const { summary } = loaded;
   const r = summary.run;
   return {

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism, hostname, totalmem } from 'node:os';
 import type { Decision } from '../analysis/decide.js';
 import type { LookPlan } from '../analysis/sequential.js';
 import type { AnalysisSettings } from '../analysis/types.js';
@@ -237,6 +238,7 @@ export class Soak extends EventEmitter<SoakEvents> {
       argv: o.commandLine,
       v8Flags,
       ...(o.looks === undefined ? {} : { looks: o.looks }),
+      host: { name: hostname(), cpus: availableParallelism(), memoryBytes: totalmem() },
     };
   }
 }

@@ -27,6 +27,15 @@ export interface RunFacts {
   readonly v8Flags?: readonly string[];
   /** A run that decided as it went: its looks (durationS is the budget, the last look). */
   readonly looks?: Looks;
+  /** The machine it ran on (absent in runs of older versions and in samples analysed without their summary). */
+  readonly host?: HostFacts;
+}
+
+export interface HostFacts {
+  readonly name: string;
+  /** os.availableParallelism(): the cores the run could use. */
+  readonly cpus: number;
+  readonly memoryBytes: number;
 }
 
 export type SummaryParams = Readonly<Record<string, string | number | boolean>>;
@@ -285,7 +294,11 @@ function summaryProblem(summary: unknown): string | undefined {
   if (typeof summary !== 'object' || summary === null || Array.isArray(summary)) return 'not a JSON object';
   const s = summary as Record<string, unknown>;
   if (s['schemaVersion'] !== 1) return `schemaVersion is ${JSON.stringify(s['schemaVersion'])}, this soak reads version 1`;
+  if (!verdicts.includes(s['verdict'])) return 'it has no valid verdict';
   if (typeof s['run'] !== 'object' || s['run'] === null) return 'it has no run facts';
+  const run = s['run'] as Record<string, unknown>;
+  for (const key of ['command', 'node', 'platform', 'startedAt'] as const) if (typeof run[key] !== 'string') return `it has no run.${key}`;
+  for (const key of ['durationS', 'elapsedS', 'intervalS', 'threads'] as const) if (typeof run[key] !== 'number') return `it has no run.${key}`;
   const thresholds = s['thresholds'] as Record<string, unknown> | null | undefined;
   if (typeof thresholds !== 'object' || thresholds === null || typeof thresholds['maxSlopeBytesPerHour'] !== 'number') {
     return 'it has no thresholds.maxSlopeBytesPerHour';

@@ -8,11 +8,11 @@
  */
 import { PointPhase, type WorkerColumns, type WorkerSeries } from '../../analysis/series.js';
 import { median } from '../../analysis/theil-sen.js';
-import type { Verdict } from '../../analysis/types.js';
 import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../../units.js';
 import type { RecordedEvent, RecordedRun } from '../../run-dir/read-run.js';
 import { bytesText, decisionText, intervalText, rateText, shellLine, verdictLabel } from '../format.js';
 import type { Summary } from '../../run-dir/summary.js';
+import { badge, cell, num } from './cells.js';
 import { clientScript } from './client-script.js';
 import { counterRate, downsampleMinMax, type Points } from './downsample.js';
 import { escapeHtml } from './escape.js';
@@ -31,10 +31,6 @@ export interface ReportData {
   /** The end of the time axis: the last sample, teardown included. */
   readonly lastElapsedS: number;
 }
-
-const badge = (v: Verdict): string => `<span class="verdict ${v}">${verdictLabel[v]}</span>`;
-const cell = (text: string): string => `<td>${escapeHtml(text)}</td>`;
-const num = (text: string): string => `<td class="num">${escapeHtml(text)}</td>`;
 
 export function renderReportHtml(data: ReportData): string {
   const { summary } = data;

@@ -16,6 +16,8 @@ table { border-collapse: collapse; width: 100%; margin: 6px 0; font-size: 13px; 
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; white-space: nowrap; }
 td.reason { min-width: 240px; }
+tr:has(+ tr.reason-row) td { border-bottom: none; padding-bottom: 0; }
+tr.reason-row td { color: var(--muted); padding-top: 1px; }
 .table-wrap { overflow-x: auto; }
 code { overflow-wrap: anywhere; }
 td.num { white-space: nowrap; }
