@@ -8,7 +8,7 @@ import { bytesText, rateText, verdictLabel } from '../format.js';
 import { ciText, comparisonText, countsText, decidedText, durationText, limitText, machineText, startedText } from '../release-report.js';
 import { badge, cell, num } from './cells.js';
 import { escapeHtml } from './escape.js';
-import { pageStyle } from './style.js';
+import { pageHead } from './style.js';
 
 const WORKLOAD_COLUMNS = 12;
 
@@ -48,12 +48,7 @@ export function renderReleaseHtml(report: ReleaseReport): string {
   );
   const named = (label: string, list: readonly string[]): string => (list.length === 0 ? '' : ` ${label}: ${list.join(', ')}.`);
   return [
-    '<!doctype html>',
-    '<html lang="en"><head><meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>${pageStyle}</style>`,
-    '</head><body>',
+    pageHead(title),
     `<header><h1>soak release report ${badge(report.verdict)}</h1>`,
     `<p class="facts">${escapeHtml(`${countsText(report)}.${named('Leaks', report.leaks)}${named('Undecided', report.undecided)}`)}</p>`,
     ...report.warnings.map((w) => `<p class="warning">${escapeHtml(w)}</p>`),

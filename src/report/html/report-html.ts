@@ -17,7 +17,7 @@ import { clientScript } from './client-script.js';
 import { counterRate, downsampleMinMax, type Points } from './downsample.js';
 import { escapeHtml } from './escape.js';
 import { PLOT_BUCKETS, colorOf, renderChart, type ChartFit, type ChartMarker, type ChartSeries } from './svg-chart.js';
-import { pageStyle } from './style.js';
+import { pageHead } from './style.js';
 
 type WorkloadSummary = Summary['workloads'][number];
 type WorkerSummary = WorkloadSummary['workers'][number];
@@ -40,12 +40,7 @@ export function renderReportHtml(data: ReportData): string {
   const title = `soak ${summary.run.command}: ${verdictLabel[summary.verdict]}`;
   const sections = summary.workloads.map((w, i) => workloadSection(w, i, byWorkload.get(w.name) ?? [], data, nextId));
   return [
-    '<!doctype html>',
-    '<html lang="en"><head><meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>${pageStyle}</style>`,
-    '</head><body>',
+    pageHead(title),
     `<header><h1>soak ${escapeHtml(summary.run.command)} ${badge(summary.verdict)}</h1>`,
     `<p class="facts">${escapeHtml(runLine(summary))}</p>`,
     ...(summary.complete ? [] : ['<p class="warning">This run did not complete; the figures cover the part that ran.</p>']),

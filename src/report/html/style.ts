@@ -1,4 +1,6 @@
-/** report.html's stylesheet, inline: the page must not fetch anything. */
+import { escapeHtml } from './escape.js';
+
+/** The pages' stylesheet (report.html, release.html), inline: a page must not fetch anything. */
 export const pageStyle = `
 :root { color-scheme: light; --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --pass: #1a7f37; --leak: #cf222e; --inconclusive: #9a6700; --error: #8250df; }
 * { box-sizing: border-box; }
@@ -46,3 +48,15 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; } dt 
 .tip { position: absolute; pointer-events: none; white-space: pre; background: rgba(27, 31, 36, 0.92); color: #fff; font-size: 12px; padding: 5px 8px; border-radius: 5px; z-index: 2; }
 @media print { .legend .hint, .tip { display: none; } .charts { grid-template-columns: 1fr 1fr; } }
 `;
+
+/** A page's start, up to its body: the title, the viewport, the stylesheet. */
+export function pageHead(title: string): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${pageStyle}</style>`,
+    '</head><body>',
+  ].join('\n');
+}
