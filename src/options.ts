@@ -36,6 +36,11 @@ export interface SoakOptions {
   seed: number;
   /** Extra bytes per second retained in every worker: a positive control for calibration. */
   injectLeakBytesPerS: number;
+  /**
+   * Each worker's old-generation heap limit (worker resourceLimits), or undefined for V8's default:
+   * a worker that reaches it is recorded as out of memory, judged a leak, and respawned.
+   */
+  maxHeapPerWorkerBytes: number | undefined;
   /** How long a worker runs operations per task before it reports back to the controller. */
   sliceMs: number;
   /** Inconclusive fails (exit code 4) instead of passing with a warning. */
@@ -50,6 +55,9 @@ export interface SoakOptions {
   /** The command line that reproduces the run, recorded in summary.json (the CLI passes its own); empty when there is none. */
   commandLine: readonly string[];
 }
+
+/** The smallest --max-heap-per-worker: below it a worker can run out of memory while it starts, before any sample. */
+export const MIN_HEAP_PER_WORKER_BYTES = 16 * 2 ** 20;
 
 /** What a caller gives: the workloads and the run directory, and any other option to change from its default. */
 export type SoakInput = Partial<SoakOptions> & Pick<SoakOptions, 'workloads' | 'outDir'>;
@@ -80,6 +88,7 @@ export const defaults = {
   strict: false,
   command: 'run',
   looks: undefined,
+  maxHeapPerWorkerBytes: undefined,
   commandLine: [],
   workloadThresholds: {},
 } as const satisfies Partial<SoakOptions>;
@@ -180,6 +189,10 @@ export function validateOptions(options: SoakOptions, names: OptionNames = {}): 
   positiveNumber('maxGrowthBytes');
   if (!Number.isFinite(options.injectLeakBytesPerS) || options.injectLeakBytesPerS < 0) {
     throw errors.option(name('injectLeakBytesPerS'), 'a non-negative rate', options.injectLeakBytesPerS);
+  }
+  const heapLimit = options.maxHeapPerWorkerBytes;
+  if (heapLimit !== undefined && (typeof heapLimit !== 'number' || !Number.isFinite(heapLimit) || heapLimit < MIN_HEAP_PER_WORKER_BYTES)) {
+    throw errors.option(name('maxHeapPerWorkerBytes'), `a size of at least ${MIN_HEAP_PER_WORKER_BYTES / 2 ** 20}MB`, heapLimit);
   }
   if (typeof options.outDir !== 'string' || options.outDir === '') {
     throw errors.option(name('outDir'), 'a directory path', options.outDir);

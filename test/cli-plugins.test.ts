@@ -103,6 +103,37 @@ test('--inject-leak makes a clean plugin leak at about the injected rate', async
   }
 });
 
+test('--max-heap-per-worker: a leaking worker that reaches it is recorded as out of memory, judged a leak and respawned', async () => {
+  const out = join(tempDir(), 'run');
+  // 2 MB/s retained against a 32 MB heap: out of memory some 10-15 s into each life, after several samples.
+  const args = ['run', '--workload', fixture('clean-plugin.mjs'), '--inject-leak', '2MB/s', '--max-heap-per-worker', '32MB', '--threads', '1'];
+  const result = await runCli([...args, '--duration', '30s', '--quiet', '--out', out]);
+  assert.equal(result.code, 1, explain(result, out));
+  const events = readFileSync(join(out, 'events.csv'), 'utf8');
+  assert.match(events, /clean-plugin,clean-plugin#0,\d+,crash,out of memory\n/);
+  assert.match(events, /clean-plugin,clean-plugin#0,\d+,respawn,segment 1\n/);
+  const summary = readSummary(out);
+  assert.equal(summary.run.maxHeapPerWorkerBytes, 32 * 2 ** 20);
+  const workload = summary.workloads[0];
+  assert.equal(workload?.verdict, 'leak');
+  assert.match(workload?.reason ?? '', /ran out of memory/);
+  assert.ok((workload?.respawns ?? 0) >= 1, `respawns: ${workload?.respawns}`);
+});
+
+test('SIGHUP (the terminal went away) does not stop a run: it goes to its end and writes its files', async () => {
+  const out = join(tempDir(), 'run');
+  const result = await runCli(['run', '--workload', fixture('clean-plugin.mjs'), '--threads', '1', '--duration', '12s', '--out', out], undefined, (child) =>
+    setTimeout(() => child.kill('SIGHUP'), 4000),
+  );
+  assert.equal(result.signal, null, explain(result, out));
+  assert.ok(result.code === 0 || result.code === 1, explain(result, out));
+  const summary = readSummary(out);
+  assert.equal(summary.complete, true);
+  assert.ok(summary.run.elapsedS >= 12, `ran to its end: ${summary.run.elapsedS}s`);
+  assert.ok(existsSync(join(out, 'report.html')));
+  assert.doesNotMatch(result.stderr, /soak: verdict /, 'silent after the hang-up');
+});
+
 test('SIGINT stops a run early: teardown runs and the summary says it is incomplete', async () => {
   const out = join(tempDir(), 'run');
   const started = Date.now();

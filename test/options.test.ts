@@ -31,6 +31,8 @@ test('options.sliceMs must be a positive integer', () => rejects({ sliceMs: 0 },
 test('options.maxSlopeBytesPerHour must be a positive number', () =>
   rejects({ maxSlopeBytesPerHour: 0 }, /^options\.maxSlopeBytesPerHour must be a positive number/));
 test('options.maxGrowthBytes must be a positive number', () => rejects({ maxGrowthBytes: Number.NaN }, /^options\.maxGrowthBytes must be a positive number/));
+test('options.maxHeapPerWorkerBytes must be a size of at least 16MB', () =>
+  rejects({ maxHeapPerWorkerBytes: 8 * 2 ** 20 }, /^options\.maxHeapPerWorkerBytes must be a size of at least 16MB \(got 8388608\)$/));
 test('options.injectLeakBytesPerS must be a non-negative rate', () =>
   rejects({ injectLeakBytesPerS: -5 }, /^options\.injectLeakBytesPerS must be a non-negative rate/));
 test('options.outDir must be a directory path', () => rejects({ outDir: '' }, /^options\.outDir must be a directory path/));

@@ -34,6 +34,7 @@ export const FLAG_KEYS = {
   out: 'text',
   seed: 'text',
   'inject-leak': 'text',
+  'max-heap-per-worker': 'text',
   strict: 'switch',
   quiet: 'switch',
 } as const;

@@ -38,6 +38,7 @@ export const flagNames: OptionNames = {
   outDir: '--out',
   seed: '--seed',
   injectLeakBytesPerS: '--inject-leak',
+  maxHeapPerWorkerBytes: '--max-heap-per-worker',
 };
 
 function runOptions(name: 'short' | 'run', yargs: Argv): Argv<RunArgs> {
@@ -84,6 +85,10 @@ function runOptions(name: 'short' | 'run', yargs: Argv): Argv<RunArgs> {
     .option('out', { type: 'string', describe: 'run directory [default: reports/<workload-or-command>-<UTC time>]' })
     .option('seed', { type: 'string', describe: "seed for the workloads' random numbers [default: random, recorded in the summary]" })
     .option('inject-leak', { type: 'string', describe: 'retain this much heap per second in every worker, e.g. 2KB/s (positive control)' })
+    .option('max-heap-per-worker', {
+      type: 'string',
+      describe: "each worker's heap limit, e.g. 256MB: a worker that reaches it is recorded as out of memory, judged a leak and respawned [default: V8's]",
+    })
     .option('strict', { type: 'boolean', describe: 'an inconclusive verdict fails with exit code 4' })
     .option('json', { type: 'boolean', describe: 'print summary.json to stdout at the end' })
     .option('quiet', { type: 'boolean', describe: 'no progress on stderr' }) as Argv<RunArgs>;
@@ -115,9 +120,20 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
       };
       process.once('SIGINT', stopOnSignal);
       process.once('SIGTERM', stopOnSignal);
-      const result = await soak.run().finally(() => progress?.stop());
+      // The terminal went away (ssh dropped): the run goes on to its end and writes its files, silent from now on.
+      let hungUp = false;
+      const onHangup = (): void => {
+        hungUp = true;
+        progress?.stop();
+        for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+      };
+      process.on('SIGHUP', onHangup);
+      const result = await soak.run().finally(() => {
+        process.off('SIGHUP', onHangup);
+        progress?.stop();
+      });
       appendStepSummary(renderMarkdown(result.summary));
-      if (!quiet) printResult(result);
+      if (!quiet && !hungUp) printResult(result);
       if (args.json === true) process.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
       if (result.summary.error !== undefined && result.summary.verdict === 'error') {
         process.stderr.write(`soak ${name}: ${result.summary.error}\n`);
@@ -161,6 +177,7 @@ function toInput(name: 'short' | 'run', args: RunArgs): SoakInput {
   if (args['max-slope'] !== undefined) input.maxSlopeBytesPerHour = parseRateFlag('--max-slope', args['max-slope']) * 3600;
   if (args['max-growth'] !== undefined) input.maxGrowthBytes = parseSizeFlag('--max-growth', args['max-growth']);
   if (args['inject-leak'] !== undefined) input.injectLeakBytesPerS = parseRateFlag('--inject-leak', args['inject-leak']);
+  if (args['max-heap-per-worker'] !== undefined) input.maxHeapPerWorkerBytes = parseSizeFlag('--max-heap-per-worker', args['max-heap-per-worker']);
   return input;
 }
 

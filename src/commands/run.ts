@@ -154,6 +154,7 @@ export class Soak extends EventEmitter<SoakEvents> {
           options.threads,
           options.sliceMs,
           listener,
+          options.maxHeapPerWorkerBytes,
         ),
     );
     for (const pool of pools) pool.start();
@@ -238,6 +239,7 @@ export class Soak extends EventEmitter<SoakEvents> {
       argv: o.commandLine,
       v8Flags,
       ...(o.looks === undefined ? {} : { looks: o.looks }),
+      ...(o.maxHeapPerWorkerBytes === undefined ? {} : { maxHeapPerWorkerBytes: o.maxHeapPerWorkerBytes }),
       host: { name: hostname(), cpus: availableParallelism(), memoryBytes: totalmem() },
     };
   }

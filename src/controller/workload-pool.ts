@@ -72,6 +72,7 @@ export class WorkloadPool {
     threads: number,
     sliceMs: number,
     listener: PoolListener,
+    maxHeapBytes?: number,
   ) {
     this.name = workload.name;
     this.threads = threads;
@@ -95,6 +96,8 @@ export class WorkloadPool {
       // Sync atomics park idle workers in Atomics.wait, which stalls their timers.
       atomics: 'disabled',
       workerData,
+      // Old space only: V8 throws ERR_WORKER_OUT_OF_MEMORY when a worker's retained heap reaches it.
+      ...(maxHeapBytes === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: maxHeapBytes / 2 ** 20 } }),
     });
     this.#pool.on('workerCreate', () => this.#watchNewWorkers());
     // A worker that throws outside a task: its exit handler records it; this keeps it from crashing the controller.

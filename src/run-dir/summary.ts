@@ -27,6 +27,8 @@ export interface RunFacts {
   readonly v8Flags?: readonly string[];
   /** A run that decided as it went: its looks (durationS is the budget, the last look). */
   readonly looks?: Looks;
+  /** --max-heap-per-worker: each worker's heap limit, when the run set one. */
+  readonly maxHeapPerWorkerBytes?: number;
   /** The machine it ran on (absent in runs of older versions and in samples analysed without their summary). */
   readonly host?: HostFacts;
 }
