@@ -111,6 +111,9 @@ export const errors = {
   releaseUnwritable(dir: string, reason: string): UsageError {
     return new UsageError(`soak report: cannot write the release report in '${dir}' (${reason}); give --out DIR to write it elsewhere`);
   },
+  metricsListen(host: string, port: number, reason: string): UsageError {
+    return new UsageError(`--metrics-port: cannot listen on ${host}:${port} (${reason}); choose another port, or 0 for any free one`);
+  },
   configMissing(path: string): UsageError {
     return new UsageError(`--config: no file at '${path}'; give a soak.config.json or soak.config.mjs`);
   },

@@ -4,6 +4,8 @@ export { calibrate, type CalibrateResult } from './commands/calibrate.js';
 export { reanalyze, type ReanalyzeOptions, type ReanalyzeResult } from './commands/analyze.js';
 export { compare, type CompareOptions, type CompareResult } from './commands/compare.js';
 export type { Comparison, RunSide, SettingWarning } from './run-dir/compare-file.js';
+export { serveMetrics, isLoopback, DEFAULT_METRICS_HOST, type MetricsServer } from './metrics/server.js';
+export { SoakMetrics } from './metrics/prometheus.js';
 export { releaseReport, type ReleaseReportOptions, type ReleaseReportResult } from './commands/report.js';
 export type { ReleaseReport, ReleaseRun, ReleaseWorkload, ReleaseComparison } from './run-dir/release-file.js';
 export type { Calibration } from './report/calibration.js';

@@ -24,8 +24,9 @@ const allowed: Readonly<Record<string, readonly string[]>> = {
   report: ['run-dir', 'analysis', 'units'],
   controller: ['worker', 'sampling', 'run-dir', 'analysis', 'errors', 'options', 'units', 'workload'],
   commands: ['controller', 'report', 'run-dir', 'analysis', 'sampling', 'errors', 'options', 'units', 'workload'],
-  cli: ['commands', 'controller', 'report', 'run-dir', 'analysis', 'sampling', 'errors', 'options', 'units', 'workload'],
-  index: ['commands', 'report', 'run-dir', 'analysis', 'errors', 'options', 'workload'],
+  metrics: ['commands', 'controller', 'analysis', 'errors', 'options'],
+  cli: ['metrics', 'commands', 'controller', 'report', 'run-dir', 'analysis', 'sampling', 'errors', 'options', 'units', 'workload'],
+  index: ['metrics', 'commands', 'report', 'run-dir', 'analysis', 'errors', 'options', 'workload'],
 };
 
 function sourceFiles(dir: string): string[] {

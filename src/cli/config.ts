@@ -35,6 +35,8 @@ export const FLAG_KEYS = {
   seed: 'text',
   'inject-leak': 'text',
   'max-heap-per-worker': 'text',
+  'metrics-port': 'text',
+  'metrics-host': 'text',
   strict: 'switch',
   quiet: 'switch',
 } as const;

@@ -20,6 +20,7 @@ import { integer, parseDurationFlag, parseRateFlag, parseSizeFlag, parseWarmupFl
 import { renderMarkdown } from '../report/markdown.js';
 import { attachProgress, printResult } from './progress.js';
 import { appendStepSummary } from './step-summary.js';
+import { DEFAULT_METRICS_HOST, isLoopback, serveMetrics, type MetricsServer } from '../metrics/server.js';
 import { CONFIG_FILES, findConfig, withConfig, type ConfigFlags } from './config.js';
 
 /** The flags of short and run: what a config may set (config.ts's FLAG_KEYS, one list), plus --config and --json. */
@@ -89,6 +90,14 @@ function runOptions(name: 'short' | 'run', yargs: Argv): Argv<RunArgs> {
       type: 'string',
       describe: "each worker's heap limit, e.g. 256MB: a worker that reaches it is recorded as out of memory, judged a leak and respawned [default: V8's]",
     })
+    .option('metrics-port', {
+      type: 'string',
+      describe: `serve live metrics in Prometheus text format at http://HOST:PORT/metrics while the run goes on (0: any free port)`,
+    })
+    .option('metrics-host', {
+      type: 'string',
+      describe: `the address the metrics listen on; anything but loopback exposes them to the network [default: ${DEFAULT_METRICS_HOST}]`,
+    })
     .option('strict', { type: 'boolean', describe: 'an inconclusive verdict fails with exit code 4' })
     .option('json', { type: 'boolean', describe: 'print summary.json to stdout at the end' })
     .option('quiet', { type: 'boolean', describe: 'no progress on stderr' }) as Argv<RunArgs>;
@@ -109,6 +118,7 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
       const soak = new Soak(flagChecked({ ...input, commandLine: argv }));
       const quiet = args.quiet === true;
       if (config !== undefined && !quiet) process.stderr.write(`soak: settings from ${config.path} (flags override them)\n`);
+      const metrics = await startMetrics(soak, args, quiet);
       const progress = quiet ? undefined : attachProgress(soak);
       const stopOnSignal = (signal: NodeJS.Signals): void => {
         const notice = `soak: ${signal}: stopping, tearing down and writing the summary (again to quit at once)`;
@@ -128,9 +138,10 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
         for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
       };
       process.on('SIGHUP', onHangup);
-      const result = await soak.run().finally(() => {
+      const result = await soak.run().finally(async () => {
         process.off('SIGHUP', onHangup);
         progress?.stop();
+        await metrics?.close();
       });
       appendStepSummary(renderMarkdown(result.summary));
       if (!quiet && !hungUp) printResult(result);
@@ -141,6 +152,23 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
       process.exitCode = result.exitCode;
     },
   };
+}
+
+/** --metrics-port: the endpoint, listening before the run starts (a port in use is bad input, exit 2). */
+async function startMetrics(soak: Soak, args: RunArgs, quiet: boolean): Promise<MetricsServer | undefined> {
+  if (args['metrics-port'] === undefined) {
+    if (args['metrics-host'] !== undefined) throw errors.option('--metrics-host', 'given with --metrics-port', args['metrics-host']);
+    return undefined;
+  }
+  const port = integer('--metrics-port', args['metrics-port']);
+  if (port < 0 || port > 65535) throw errors.option('--metrics-port', 'a port from 0 to 65535', args['metrics-port']);
+  const host = args['metrics-host'] ?? DEFAULT_METRICS_HOST;
+  const server = await serveMetrics(soak, { port, host });
+  if (!isLoopback(host)) {
+    process.stderr.write(`soak: warning: --metrics-host ${host} is not loopback: anyone who can reach this machine on that address can read the metrics\n`);
+  }
+  if (!quiet) process.stderr.write(`soak: metrics at ${server.url}\n`);
+  return server;
 }
 
 /** The options a command line gives, defaults filled in, each checked under the flag the user typed. */
