@@ -6,7 +6,7 @@
  * four packages to every project that installs soak for three lines of format rules (HELP, TYPE,
  * escaped label values).
  */
-import { LiveTrend, type ProvisionalVerdict } from '../analysis/live-trend.js';
+import { LiveTrend, type ProvisionalTrend, type ProvisionalVerdict } from '../analysis/live-trend.js';
 import type { Decision } from '../analysis/decide.js';
 import type { Soak } from '../commands/run.js';
 import { isModulePath } from '../controller/workload-loader.js';
@@ -156,13 +156,14 @@ export class SoakMetrics {
       'Workers of the workload respawned after a crash or exit.',
       statuses.map((s) => [{ workload: s.name }, this.#respawns.get(s.name) ?? 0]),
     );
-    const trended = statuses.filter((s) => s.trend !== undefined);
-    const trendFamily = (name: string, help: string, of: (t: NonNullable<(typeof statuses)[number]['trend']>) => number): void =>
+    // Only workloads with a fit so far have a slope.
+    const trends = statuses.flatMap((s) => (s.trend === undefined ? [] : [{ workload: s.name, trend: s.trend }]));
+    const trendFamily = (name: string, help: string, of: (t: ProvisionalTrend) => number): void =>
       family(
         name,
         'gauge',
         help,
-        trended.map((s) => [{ workload: s.name }, s.trend === undefined ? Number.NaN : of(s.trend)]),
+        trends.map(({ workload, trend }) => [{ workload }, of(trend)]),
       );
     trendFamily(
       'soak_workload_heap_slope_bytes_per_hour',

@@ -6,6 +6,22 @@ import { bytesText, intervalText, rateText, verdictLabel } from './format.js';
 
 const order: readonly Verdict[] = ['pass', 'leak', 'inconclusive', 'error'];
 
+/** The workloads table's columns, in release.md and release.html alike. */
+export const WORKLOAD_COLUMNS = [
+  'run',
+  'workload',
+  'verdict',
+  'decided',
+  'heap slope (pooled)',
+  'CI (level)',
+  'limit',
+  'shape',
+  'bytes/op',
+  'ops',
+  'errors',
+  'respawns',
+] as const;
+
 /** `3 runs, 6 workloads: 5 pass, 1 leak` */
 export function countsText(report: ReleaseReport): string {
   const total = order.reduce((sum, v) => sum + report.counts[v], 0);
@@ -80,8 +96,8 @@ export function renderReleaseMarkdown(report: ReleaseReport): string {
     '',
     '## Workloads',
     '',
-    '| run | workload | verdict | decided | heap slope (pooled) | CI (level) | limit | shape | bytes/op | ops | errors | respawns |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| ${WORKLOAD_COLUMNS.join(' | ')} |`,
+    `|${' --- |'.repeat(WORKLOAD_COLUMNS.length)}`,
     ...report.runs.flatMap((r) =>
       r.workloads.map(
         (w) =>

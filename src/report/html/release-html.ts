@@ -5,12 +5,10 @@
  */
 import type { ReleaseReport } from '../../run-dir/release-file.js';
 import { bytesText, rateText, verdictLabel } from '../format.js';
-import { ciText, comparisonText, countsText, decidedText, durationText, limitText, machineText, startedText } from '../release-report.js';
+import { ciText, comparisonText, countsText, decidedText, durationText, limitText, machineText, startedText, WORKLOAD_COLUMNS } from '../release-report.js';
 import { badge, cell, num } from './cells.js';
 import { escapeHtml } from './escape.js';
 import { pageHead } from './style.js';
-
-const WORKLOAD_COLUMNS = 12;
 
 function link(text: string, href: string | null): string {
   return href === null ? escapeHtml(text) : `<a href="${escapeHtml(encodeURI(href))}">${escapeHtml(text)}</a>`;
@@ -43,7 +41,7 @@ export function renderReleaseHtml(report: ReleaseReport): string {
         num(String(w.respawns)) +
         '</tr>' +
         // The reason gets the table's width: beside twelve figures it would be a narrow column.
-        `<tr class="reason-row"><td></td><td colspan="${WORKLOAD_COLUMNS - 1}" class="reason">${escapeHtml(w.reason)}</td></tr>`,
+        `<tr class="reason-row"><td></td><td colspan="${WORKLOAD_COLUMNS.length - 1}" class="reason">${escapeHtml(w.reason)}</td></tr>`,
     ),
   );
   const named = (label: string, list: readonly string[]): string => (list.length === 0 ? '' : ` ${label}: ${list.join(', ')}.`);
@@ -55,9 +53,8 @@ export function renderReleaseHtml(report: ReleaseReport): string {
     '</header><main>',
     '<section id="runs"><h2>Runs</h2><div class="table-wrap"><table><thead><tr><th>run</th><th>verdict</th><th>command</th><th>duration</th>' +
       `<th>machine</th><th>started</th><th>against the baseline</th><th>summary</th></tr></thead><tbody>${runRows.join('')}</tbody></table></div></section>`,
-    '<section id="workloads"><h2>Workloads</h2><div class="table-wrap"><table class="verdicts"><thead><tr><th>run</th><th>workload</th><th>verdict</th>' +
-      '<th>decided</th><th>heap slope (pooled)</th><th>CI (level)</th><th>limit</th><th>shape</th><th>bytes/op</th><th>ops</th><th>errors</th>' +
-      `<th>respawns</th></tr></thead><tbody>${workloadRows.join('')}</tbody></table></div></section>`,
+    '<section id="workloads"><h2>Workloads</h2><div class="table-wrap"><table class="verdicts"><thead><tr>' +
+      `${WORKLOAD_COLUMNS.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${workloadRows.join('')}</tbody></table></div></section>`,
     "<p class=\"note\">Each row is the workload's verdict from its own run's summary.json, unchanged; the release's verdict is the worst of them. " +
       `A run's name links to its report.html, a workload's to its section there. Written ${escapeHtml(report.createdAt)}.</p>`,
     '</main></body></html>',
