@@ -39,12 +39,11 @@ async function measure(name: string, mode: Mode): Promise<Phase> {
   const tick = new Int32Array(new SharedArrayBuffer(4));
   let measuring = false;
   let gcMs = 0;
-  const pool = new WorkloadPool(
-    workload,
-    { concurrency: defaults.concurrency, seed: 1, injectLeakBytesPerS: 0, tick: tick.buffer as SharedArrayBuffer },
-    1,
-    defaults.sliceMs,
-    {
+  const pool = new WorkloadPool(workload, {
+    config: { concurrency: defaults.concurrency, seed: 1, injectLeakBytesPerS: 0, tick: tick.buffer as SharedArrayBuffer },
+    threads: 1,
+    sliceMs: defaults.sliceMs,
+    listener: {
       onSample: (s) => {
         if (measuring) gcMs += s.sample.gcMs;
       },
@@ -53,7 +52,7 @@ async function measure(name: string, mode: Mode): Promise<Phase> {
         throw err;
       },
     },
-  );
+  });
   pool.start();
   const ticker = mode === 'sampled' ? setInterval(() => Atomics.add(tick, 0, 1), 1000) : undefined;
   await sleep(warmupS * 1000);

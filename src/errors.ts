@@ -114,6 +114,14 @@ export const errors = {
   metricsListen(host: string, port: number, reason: string): UsageError {
     return new UsageError(`--metrics-port: cannot listen on ${host}:${port} (${reason}); choose another port, or 0 for any free one`);
   },
+  resume(dir: string, problem: string, fix: string): UsageError {
+    return new UsageError(`--resume: '${dir}' ${problem}; ${fix}`);
+  },
+  resumeFlag(flag: string, dir: string): UsageError {
+    return new UsageError(
+      `${flag} cannot be given with --resume (the run's settings are read from ${dir}/run.json); give --resume DIR alone, or with --quiet, --json, --strict or --metrics-port`,
+    );
+  },
   configMissing(path: string): UsageError {
     return new UsageError(`--config: no file at '${path}'; give a soak.config.json or soak.config.mjs`);
   },

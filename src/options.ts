@@ -54,6 +54,13 @@ export interface SoakOptions {
   looks: Looks | undefined;
   /** The command line that reproduces the run, recorded in summary.json (the CLI passes its own); empty when there is none. */
   commandLine: readonly string[];
+  /**
+   * Interim reports: every this many seconds the run directory's summary.json (`complete: false`),
+   * summary.md and report.html are rewritten from what has been recorded so far. Undefined: only at the end.
+   */
+  reportEveryS: number | undefined;
+  /** A worker whose slice does not return within this many seconds is stuck: recorded, terminated and respawned. */
+  stuckAfterS: number;
 }
 
 /** The smallest --max-heap-per-worker: below it a worker can run out of memory while it starts, before any sample. */
@@ -91,6 +98,8 @@ export const defaults = {
   maxHeapPerWorkerBytes: undefined,
   commandLine: [],
   workloadThresholds: {},
+  reportEveryS: undefined,
+  stuckAfterS: 60,
 } as const satisfies Partial<SoakOptions>;
 
 /** Every option: the input's, and the default for the rest (a random seed, the duration's growth limit). */
@@ -106,6 +115,18 @@ export function resolveOptions(input: SoakInput): SoakOptions {
 export const shortDefaults = {
   durationS: 300,
   looks: { firstS: 60, everyS: 20 },
+} as const satisfies Partial<SoakOptions>;
+
+/**
+ * `soak long`: a day, judged once at its end. Samples every 10 s (a forced full GC per worker each:
+ * a tenth of the cost of 1 s samples, 8640 points a worker a day, enough for the trend tests at
+ * any hour); the contract's 5-minute interval is the reporting interval: interim reports and
+ * progress lines every 5 minutes.
+ */
+export const longDefaults = {
+  durationS: 24 * 3600,
+  intervalS: 10,
+  reportEveryS: 300,
 } as const satisfies Partial<SoakOptions>;
 
 /** Fewest samples after the recorded warm-up before the first look. */
@@ -210,6 +231,16 @@ export function validateOptions(options: SoakOptions, names: OptionNames = {}): 
   }
   if (!Array.isArray(options.commandLine) || !options.commandLine.every((word) => typeof word === 'string')) {
     throw errors.option(name('commandLine'), 'a list of strings', options.commandLine);
+  }
+  const reportEvery = options.reportEveryS;
+  if (reportEvery !== undefined && (typeof reportEvery !== 'number' || !Number.isFinite(reportEvery) || reportEvery < options.intervalS)) {
+    throw errors.option(name('reportEveryS'), `a duration of at least the sample interval (${options.intervalS}s)`, reportEvery);
+  }
+  const stuck = options.stuckAfterS;
+  // Ten time slices at least, so a slow but live slice is never taken for a stuck one.
+  const minStuckS = Math.max(1, options.sliceMs / 100);
+  if (typeof stuck !== 'number' || !Number.isFinite(stuck) || stuck < minStuckS) {
+    throw errors.option(name('stuckAfterS'), `a duration of at least ${minStuckS}s`, stuck);
   }
   if (options.looks !== undefined) validateLooks(options, options.looks, names);
 }

@@ -175,12 +175,12 @@ test("a bad value in a config reads as the flag's own error", async () => {
   assert.equal(result.stderr, 'soak run: --threads must be a positive integer (got 0)\n');
 });
 
-test('a config takes every flag of soak short and soak run but --config and --json, and no other', async () => {
-  for (const command of ['short', 'run']) {
+test('a config takes every flag of soak short, long and run but --config, --json and --resume, and no other', async () => {
+  for (const command of ['short', 'long', 'run']) {
     const help = await runCli([command, '--help']);
     assert.equal(help.code, 0, explain(help));
     const flags = [...help.stdout.matchAll(/^\s+--([a-z-]+)/gm)].map((m) => m[1] ?? '');
-    const notInConfig = ['help', 'version', 'config', 'json'];
+    const notInConfig = ['help', 'version', 'config', 'json', 'resume'];
     assert.deepEqual(flags.filter((f) => !notInConfig.includes(f)).sort(), Object.keys(FLAG_KEYS).sort(), `soak ${command} --help`);
   }
 });

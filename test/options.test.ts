@@ -35,6 +35,10 @@ test('options.maxHeapPerWorkerBytes must be a size of at least 16MB', () =>
   rejects({ maxHeapPerWorkerBytes: 8 * 2 ** 20 }, /^options\.maxHeapPerWorkerBytes must be a size of at least 16MB \(got 8388608\)$/));
 test('options.injectLeakBytesPerS must be a non-negative rate', () =>
   rejects({ injectLeakBytesPerS: -5 }, /^options\.injectLeakBytesPerS must be a non-negative rate/));
+test('options.reportEveryS must be at least the sample interval', () =>
+  rejects({ intervalS: 10, reportEveryS: 5 }, /^options\.reportEveryS must be a duration of at least the sample interval \(10s\) \(got 5\)$/));
+test('options.stuckAfterS must be at least ten time slices and a second', () =>
+  rejects({ stuckAfterS: 0.5 }, /^options\.stuckAfterS must be a duration of at least 1s \(got 0\.5\)$/));
 test('options.outDir must be a directory path', () => rejects({ outDir: '' }, /^options\.outDir must be a directory path/));
 
 test('messages name the flag when the CLI maps option names', () => {

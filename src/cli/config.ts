@@ -35,6 +35,8 @@ export const FLAG_KEYS = {
   seed: 'text',
   'inject-leak': 'text',
   'max-heap-per-worker': 'text',
+  'report-every': 'text',
+  'stuck-after': 'text',
   'metrics-port': 'text',
   'metrics-host': 'text',
   strict: 'switch',

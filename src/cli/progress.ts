@@ -10,7 +10,8 @@
 import { isModulePath } from '../controller/workload-loader.js';
 import type { PoolEvent, PoolSample } from '../controller/workload-pool.js';
 import type { Decision } from '../analysis/decide.js';
-import type { DecidedEvent, ProgressTick, Soak } from '../commands/run.js';
+import type { DecidedEvent, InterimReport, ProgressTick, Soak } from '../commands/run.js';
+import type { Resume } from '../run-dir/run-settings.js';
 import { profileFor, warmupSeconds } from '../options.js';
 import type { Summary } from '../run-dir/summary.js';
 import { formatDuration } from '../units.js';
@@ -98,7 +99,8 @@ export function attachProgress(soak: Soak, stream: ProgressStream = process.stde
   };
 
   soak.on('start', (outDir: string) => {
-    startMs = Date.now();
+    // A resumed run's clock is the original start's.
+    startMs = soak.startedAtMs;
     trend.steadyFromMs = startMs + warmupS * 1000;
     print(
       `soak: ${options.workloads.join(', ')} for ${formatDuration(options.durationS)}, ` +
@@ -111,11 +113,13 @@ export function attachProgress(soak: Soak, stream: ProgressStream = process.stde
     }
   });
   soak.on('sample', (s: PoolSample) => trend.add(s));
-  let nextPlainS = PLAIN_EVERY_S;
+  // A long run's log (journald) gets a line per report interval, not one a minute for a day.
+  const plainEveryS = Math.max(PLAIN_EVERY_S, options.reportEveryS ?? 0);
+  let nextPlainS = plainEveryS;
   soak.on('tick', (tick: ProgressTick) => {
     if (tick.phase === 'steady') phase = 'steady';
     if (live || stopped || tick.elapsedS < nextPlainS) return;
-    nextPlainS = (Math.floor(tick.elapsedS / PLAIN_EVERY_S) + 1) * PLAIN_EVERY_S;
+    nextPlainS = (Math.floor(tick.elapsedS / plainEveryS) + 1) * plainEveryS;
     trend.fit();
     print(plainLine({ elapsedS: tick.elapsedS, durationS: tick.durationS, phase: tick.phase, warmupS, decided }, trend.status()));
   });
@@ -133,6 +137,15 @@ export function attachProgress(soak: Soak, stream: ProgressStream = process.stde
   soak.on('decided', (e: DecidedEvent) => {
     decided.set(e.workload, e.decision);
     print(`soak: ${e.workload} ${decidedText(e.decision)} (look ${e.decision.look}); its workers stop`);
+  });
+  soak.on('resume', (r: Resume) => {
+    print(
+      `soak: resumed at ${formatDuration(r.atS)} of ${formatDuration(options.durationS)}, after ${formatDuration(r.gapS)} with nothing recorded; new worker segments start`,
+    );
+  });
+  soak.on('interim', (report: InterimReport) => {
+    if ('error' in report) print(`soak: warning: the interim report at ${formatDuration(report.atS)} failed: ${report.error}`);
+    else if (!live) print(`soak: interim report at ${formatDuration(report.atS)}: ${report.summary.verdict} so far`);
   });
   soak.on('event', (e: PoolEvent) => {
     trend.addWorkload(e.workload);

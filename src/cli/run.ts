@@ -9,6 +9,7 @@ import {
   defaultFirstLookS,
   defaultLookEveryS,
   defaults,
+  longDefaults,
   resolveOptions,
   shortDefaults,
   validateOptions,
@@ -21,10 +22,15 @@ import { renderMarkdown } from '../report/markdown.js';
 import { attachProgress, printResult } from './progress.js';
 import { appendStepSummary } from './step-summary.js';
 import { DEFAULT_METRICS_HOST, isLoopback, serveMetrics, type MetricsServer } from '../metrics/server.js';
-import { CONFIG_FILES, findConfig, withConfig, type ConfigFlags } from './config.js';
+import { CONFIG_FILES, FLAG_KEYS, findConfig, withConfig, type ConfigFlags } from './config.js';
 
 /** The flags of short and run: what a config may set (config.ts's FLAG_KEYS, one list), plus --config and --json. */
-type RunArgs = ConfigFlags & { config?: string; json?: boolean };
+type RunArgs = ConfigFlags & { config?: string; json?: boolean; resume?: string };
+
+type RunCommandName = 'short' | 'run' | 'long';
+
+/** What a resume may be given besides --resume: nothing that changes what is recorded. */
+const RESUME_FLAGS: ReadonlySet<string> = new Set(['resume', 'quiet', 'json', 'strict', 'metrics-port', 'metrics-host']);
 
 export const flagNames: OptionNames = {
   workloads: '--workload',
@@ -40,11 +46,21 @@ export const flagNames: OptionNames = {
   seed: '--seed',
   injectLeakBytesPerS: '--inject-leak',
   maxHeapPerWorkerBytes: '--max-heap-per-worker',
+  reportEveryS: '--report-every',
+  stuckAfterS: '--stuck-after',
 };
 
-function runOptions(name: 'short' | 'run', yargs: Argv): Argv<RunArgs> {
+function runOptions(name: RunCommandName, yargs: Argv): Argv<RunArgs> {
   const decidesByDefault = name === 'short';
-  return yargs
+  const long = name === 'long';
+  const withResume =
+    name === 'short'
+      ? yargs
+      : yargs.option('resume', {
+          type: 'string',
+          describe: 'continue the killed run in this directory with its own settings (its run.json), to its original deadline',
+        });
+  return withResume
     .option('config', {
       type: 'string',
       describe: `defaults for these flags from a file [default: ${CONFIG_FILES.join(' or ')} in the working directory, if there]`,
@@ -54,7 +70,7 @@ function runOptions(name: 'short' | 'run', yargs: Argv): Argv<RunArgs> {
       type: 'string',
       describe: decidesByDefault
         ? 'run this long, judged once at the end (instead of deciding as early as the data allow)'
-        : 'how long to run: 90s, 10m, 24h, judged once at the end [default: 2m]',
+        : `how long to run: 90s, 10m, 24h, judged once at the end [default: ${long ? '24h' : '2m'}]`,
     })
     .option('max-duration', {
       type: 'string',
@@ -70,7 +86,20 @@ function runOptions(name: 'short' | 'run', yargs: Argv): Argv<RunArgs> {
       type: 'string',
       describe: `with --max-duration${decidesByDefault ? ' (the default here)' : ''}: time between looks [default: ${shortDefaults.looks.everyS}s, or a fifteenth of a longer budget]`,
     })
-    .option('interval', { type: 'string', describe: 'time between samples: 1s, 5m [default: 1s]' })
+    .option('interval', {
+      type: 'string',
+      describe: `time between samples: 1s, 5m [default: ${formatDuration(long ? longDefaults.intervalS : defaults.intervalS)}]`,
+    })
+    .option('report-every', {
+      type: 'string',
+      describe:
+        `rewrite summary.json (complete: false), summary.md and report.html from the samples so far this often, and on SIGUSR2` +
+        (long ? ` [default: ${formatDuration(longDefaults.reportEveryS)}]` : ' [default: at the end only]'),
+    })
+    .option('stuck-after', {
+      type: 'string',
+      describe: `a worker that returns no time slice for this long is stuck: recorded, terminated and respawned [default: ${formatDuration(defaults.stuckAfterS)}]`,
+    })
     .option('warmup', {
       type: 'string',
       describe: "start of the run not judged: 'auto' (found from the data, after at least a tenth of the run, at most 5m) or a duration [default: auto]",
@@ -103,21 +132,14 @@ function runOptions(name: 'short' | 'run', yargs: Argv): Argv<RunArgs> {
     .option('quiet', { type: 'boolean', describe: 'no progress on stderr' }) as Argv<RunArgs>;
 }
 
-function command(name: 'short' | 'run', describe: string): CommandModule<object, RunArgs> {
+function command(name: RunCommandName, describe: string): CommandModule<object, RunArgs> {
   return {
     command: name,
     describe,
     builder: (yargs) => runOptions(name, yargs),
     handler: async (given) => {
-      const config = await findConfig(given.config, process.cwd());
-      const args = withConfig(given, config);
-      const input = { ...toInput(name, args), ...(config === undefined ? {} : { workloadThresholds: config.thresholds }) };
-      // What reproduces the run: the config it found too, and the seed it drew.
-      const found = given.config === undefined && config !== undefined ? ['--config', config.path] : [];
-      const argv = ['soak', ...process.argv.slice(2), ...found, ...(args.seed === undefined ? ['--seed', String(input.seed)] : [])];
-      const soak = new Soak(flagChecked({ ...input, commandLine: argv }));
+      const { soak, args } = given.resume === undefined ? await newRun(name, given) : await resumedRun(given, given.resume);
       const quiet = args.quiet === true;
-      if (config !== undefined && !quiet) process.stderr.write(`soak: settings from ${config.path} (flags override them)\n`);
       const metrics = await startMetrics(soak, args, quiet);
       const progress = quiet ? undefined : attachProgress(soak);
       const stopOnSignal = (signal: NodeJS.Signals): void => {
@@ -138,8 +160,12 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
         for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
       };
       process.on('SIGHUP', onHangup);
+      // `kill -USR2 <pid>`: an interim report now (summary.json, summary.md, report.html of the samples so far).
+      const onReportRequest = (): void => soak.writeInterimReport();
+      process.on('SIGUSR2', onReportRequest);
       const result = await soak.run().finally(async () => {
         process.off('SIGHUP', onHangup);
+        process.off('SIGUSR2', onReportRequest);
         progress?.stop();
         await metrics?.close();
       });
@@ -152,6 +178,33 @@ function command(name: 'short' | 'run', describe: string): CommandModule<object,
       process.exitCode = result.exitCode;
     },
   };
+}
+
+/** A new run: the config's settings under the flags, checked under the flags' names. */
+async function newRun(name: RunCommandName, given: RunArgs): Promise<{ soak: Soak; args: RunArgs }> {
+  const config = await findConfig(given.config, process.cwd());
+  const args = withConfig(given, config);
+  const input = { ...toInput(name, args), ...(config === undefined ? {} : { workloadThresholds: config.thresholds }) };
+  // What reproduces the run: the config it found too, and the seed it drew.
+  const found = given.config === undefined && config !== undefined ? ['--config', config.path] : [];
+  const argv = ['soak', ...process.argv.slice(2), ...found, ...(args.seed === undefined ? ['--seed', String(input.seed)] : [])];
+  const soak = new Soak(flagChecked({ ...input, commandLine: argv }));
+  if (config !== undefined && args.quiet !== true) process.stderr.write(`soak: settings from ${config.path} (flags override them)\n`);
+  return { soak, args };
+}
+
+/** `--resume DIR`: the run's own settings; a flag that would change them is refused, and no config is read. */
+async function resumedRun(given: RunArgs, dir: string): Promise<{ soak: Soak; args: RunArgs }> {
+  const setting = Object.keys(given).find((key) => given[key as keyof RunArgs] !== undefined && isFlagKey(key) && !RESUME_FLAGS.has(key));
+  if (setting !== undefined) throw errors.resumeFlag(`--${setting}`, dir);
+  if (given.config !== undefined) throw errors.resumeFlag('--config', dir);
+  const soak = await Soak.resume(dir, given.strict === undefined ? {} : { strict: given.strict });
+  return { soak, args: given };
+}
+
+/** A flag of the command (kebab-case as typed), not yargs' camelCase copy or its `_` and `$0`. */
+function isFlagKey(key: string): boolean {
+  return key in FLAG_KEYS;
 }
 
 /** --metrics-port: the endpoint, listening before the run starts (a port in use is bad input, exit 2). */
@@ -183,10 +236,15 @@ export const runCommands = [
     'short',
     `CI soak of the built-in workloads at 1 s samples, each decided as early as the data allow (at most ${formatDuration(shortDefaults.durationS)}); exit code 1 on a leak`,
   ),
+  command(
+    'long',
+    `day-long soak of the built-in workloads (${formatDuration(longDefaults.durationS)}, samples every ${formatDuration(longDefaults.intervalS)}, ` +
+      `reports every ${formatDuration(longDefaults.reportEveryS)}), resumable with --resume after a kill or reboot`,
+  ),
   command('run', 'the general form: any workloads (names or module paths), any duration'),
 ];
 
-function toInput(name: 'short' | 'run', args: RunArgs): SoakInput {
+function toInput(name: RunCommandName, args: RunArgs): SoakInput {
   const workloads = workloadList(args.workload);
   const input: SoakInput = {
     command: name,
@@ -196,8 +254,11 @@ function toInput(name: 'short' | 'run', args: RunArgs): SoakInput {
     seed: args.seed === undefined ? randomInt(2 ** 31) : integer('--seed', args.seed),
     strict: args.strict === true,
   };
+  if (name === 'long') Object.assign(input, longDefaults);
   if (args.duration !== undefined) input.durationS = parseDurationFlag('--duration', args.duration);
   if (args.interval !== undefined) input.intervalS = parseDurationFlag('--interval', args.interval, '1s or 5m');
+  if (args['report-every'] !== undefined) input.reportEveryS = parseDurationFlag('--report-every', args['report-every'], '5m');
+  if (args['stuck-after'] !== undefined) input.stuckAfterS = parseDurationFlag('--stuck-after', args['stuck-after'], '60s');
   if (args.warmup !== undefined) input.warmup = parseWarmupFlag(args.warmup);
   decideAsItGoes(name, args, input);
   if (args.threads !== undefined) input.threads = integer('--threads', args.threads);
@@ -213,7 +274,7 @@ function toInput(name: 'short' | 'run', args: RunArgs): SoakInput {
  * `--max-duration` (the default of `soak short`) decides as the data allow, with looks from
  * `--min-duration` every `--look-every`; `--duration` runs a fixed length. One or the other.
  */
-function decideAsItGoes(name: 'short' | 'run', args: RunArgs, input: SoakInput): void {
+function decideAsItGoes(name: RunCommandName, args: RunArgs, input: SoakInput): void {
   const maxDuration = args['max-duration'];
   if (maxDuration !== undefined && args.duration !== undefined) {
     throw errors.option('--max-duration', 'given without --duration (--duration runs a fixed length, --max-duration decides early)', maxDuration);

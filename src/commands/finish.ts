@@ -23,6 +23,8 @@ export interface FinishInput {
   /** Why the run failed or stopped early. */
   readonly error?: string;
   readonly complete: boolean;
+  /** An interim report of a run still going: what was recorded so far. */
+  readonly interim?: boolean;
   readonly strict: boolean;
   /** Set by `soak analyze`. */
   readonly analyzedAt?: string;
@@ -51,6 +53,7 @@ export async function finishRun(input: FinishInput): Promise<Finished> {
     sequential: analysis.sequential,
     verdict,
     complete: input.complete,
+    ...(input.interim === true ? { interim: true } : {}),
     ...(input.error === undefined ? {} : { error: input.error }),
     ...(input.analyzedAt === undefined ? {} : { analyzedAt: input.analyzedAt }),
   });

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import type { Decision } from '../analysis/decide.js';
 import type { LookPlan } from '../analysis/sequential.js';
@@ -16,14 +16,18 @@ import { profileFor, resolveOptions, validateOptions, warmupSeconds, type SoakIn
 import { LookScheduler } from '../controller/looks.js';
 import { SampleTicker, type RunPhase } from '../controller/ticker.js';
 import { applyWorkerV8Flags } from '../controller/v8-flags.js';
-import { loadWorkloads, type LoadedWorkload } from '../controller/workload-loader.js';
+import { isModulePath, loadWorkloads, type LoadedWorkload } from '../controller/workload-loader.js';
 import { WorkloadPool, type PoolEvent, type PoolListener, type PoolSample } from '../controller/workload-pool.js';
 import { makeOutDir } from '../run-dir/out-dir.js';
 import { RunFiles, round } from '../run-dir/run-files.js';
+import { lockRun, unlockRun } from '../run-dir/run-lock.js';
+import { writeRunSettings, type RecordedOptions, type Resume } from '../run-dir/run-settings.js';
 import type { RunFacts, Summary } from '../run-dir/summary.js';
 import { clearProcessSampler, sampleProcess } from '../sampling/process-sampler.js';
 import { formatDuration } from '../units.js';
-import { finishRun } from './finish.js';
+import { finishRun, type FinishInput } from './finish.js';
+import { writeInterimReport } from './interim.js';
+import { resumePoint, type ResumePoint } from './resume.js';
 
 export interface RunResult {
   readonly summary: Summary;
@@ -55,20 +59,65 @@ export interface SoakEvents {
   phase: [phase: RunPhase | 'cooldown'];
   /** A workload of a run that decides as it goes was decided at a look; its pool stops. */
   decided: [decided: DecidedEvent];
+  /** A killed run was continued: recording starts again after a gap. */
+  resume: [resume: Resume];
+  /** An interim report was written (summary.json with `complete: false`, summary.md, report.html), or failed to be. */
+  interim: [report: InterimReport];
 }
 
+export type InterimReport = { readonly atS: number; readonly summary: Summary } | { readonly atS: number; readonly error: string };
+
 export type { SoakInput } from '../options.js';
+
+/**
+ * A write to the run directory failed: the run stops (exit 3) with what was recorded before intact.
+ * A full disk or a file-size limit is named, with what to do.
+ */
+function recordingFailed(what: string, err: Error, outDir: string): RunFailedError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const fix =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? `: the disk holding ${outDir} is full; free space there, then continue with --resume ${outDir}`
+      : code === 'EFBIG'
+        ? `: a file in ${outDir} reached the size limit (ulimit -f); raise it, then continue with --resume ${outDir}`
+        : code === 'EACCES' || code === 'EROFS' || code === 'EPERM'
+          ? `: ${outDir} cannot be written any more; make it writable, then continue with --resume ${outDir}`
+          : '';
+  return new RunFailedError(`recording ${what} failed (${err.message})${fix}`, { cause: err });
+}
 
 export class Soak extends EventEmitter<SoakEvents> {
   readonly options: SoakOptions;
   #stopRequested: (() => void) | undefined;
   #stopReason: string | undefined;
   #failure: RunFailedError | undefined;
+  #resumeFrom: ResumePoint | undefined;
+  #startMs = 0;
+  #resumes: Resume[] = [];
+  #v8Flags: readonly string[] = [];
+  /** The interim report being written, if one is: the final report waits for it, and a second request is dropped. */
+  #interim: Promise<void> | undefined;
 
   constructor(input: SoakInput) {
     super();
     this.options = resolveOptions(input);
     validateOptions(this.options);
+  }
+
+  /**
+   * Continues a killed run in `dir` with the settings it was started with (its run.json): new worker
+   * segments after the gap, to the original deadline. `changes`: what a resume may set anew.
+   */
+  static async resume(dir: string, changes: Pick<SoakInput, 'strict'> = {}): Promise<Soak> {
+    const point = await resumePoint(dir, Date.now());
+    const soak = new Soak({ ...point.settings.options, ...changes, outDir: dir });
+    soak.#resumeFrom = point;
+    return soak;
+  }
+
+  /** When the run started (for a resumed run, its first start): its clock's zero. Set once run() has begun. */
+  get startedAtMs(): number {
+    return this.#startMs;
   }
 
   /** The looks of a run that decides as it goes, or undefined for a fixed-length run. */
@@ -88,48 +137,127 @@ export class Soak extends EventEmitter<SoakEvents> {
     const names = workloads.map((w) => w.name);
     for (const name of Object.keys(this.options.workloadThresholds)) if (!names.includes(name)) throw errors.thresholdsWorkload(name, names);
     const { outDir } = this.options;
-    if (existsSync(join(outDir, 'samples.csv'))) throw errors.outExists(outDir);
-    makeOutDir(outDir);
-    this.emit('start', outDir);
-    const startedAt = new Date();
-    const files = new RunFiles(outDir, startedAt.getTime());
-    const { elapsedS, v8Flags } = await this.#record(workloads, files, startedAt.getTime());
-    const facts = this.#facts(startedAt, elapsedS, v8Flags);
-    const failure = this.#failure;
-    const { summary, exitCode } = await finishRun({
+    const resume = this.#resumeFrom;
+    if (resume === undefined) {
+      if (existsSync(join(outDir, 'samples.csv'))) throw errors.outExists(outDir);
+      makeOutDir(outDir);
+    }
+    const nowMs = Date.now();
+    this.#startMs = resume?.startedAtMs ?? nowMs;
+    this.#resumes = [...(resume?.settings.resumes ?? [])];
+    const resumed =
+      resume === undefined
+        ? undefined
+        : { atS: round((nowMs - this.#startMs) / 1000, 3), gapS: round((nowMs - this.#startMs) / 1000 - resume.lastElapsedS, 3) };
+    if (resumed !== undefined) this.#resumes.push(resumed);
+    writeRunSettings(outDir, { schemaVersion: 1, startedAt: new Date(this.#startMs).toISOString(), options: this.#recordedOptions(), resumes: this.#resumes });
+    lockRun(outDir);
+    try {
+      this.emit('start', outDir);
+      const files = new RunFiles(outDir, this.#startMs, this.#resumes.length);
+      if (resumed !== undefined) {
+        files.event(
+          '',
+          'controller',
+          0,
+          'resume',
+          `after ${formatDuration(resumed.gapS)} with nothing recorded (since ${formatDuration(resumed.atS - resumed.gapS)})`,
+        );
+        this.emit('resume', resumed);
+      }
+      const elapsedS = await this.#record(workloads, files, resume?.nextSegments);
+      await this.#interim;
+      const failure = this.#failure;
+      const finished = finishRun({
+        ...this.#finishInput(workloads, elapsedS),
+        failed: failure !== undefined,
+        ...(failure !== undefined ? { error: failure.message } : this.#stopReason !== undefined ? { error: `stopped early: ${this.#stopReason}` } : {}),
+        complete: failure === undefined && this.#stopReason === undefined,
+      });
+      const { summary, exitCode } = await finished.catch((err: unknown) => {
+        // The disk that stopped the recording cannot take the reports either: say both, exit 3.
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new RunFailedError(`${failure === undefined ? '' : `${failure.message}; `}writing the reports failed (${reason})`, { cause: err });
+      });
+      return { summary, outDir, exitCode };
+    } finally {
+      unlockRun(outDir);
+    }
+  }
+
+  /**
+   * Rewrites summary.json (`complete: false`), summary.md, report.html and junit.xml from what has
+   * been recorded so far, in a worker thread (the analysis of a day of samples must not stall the
+   * sample ticks). Ignored while one is being written or before the run has started.
+   */
+  writeInterimReport(): void {
+    const workloads = this.#workloads;
+    if (this.#interim !== undefined || workloads === undefined) return;
+    const atS = (Date.now() - this.#startMs) / 1000;
+    this.#interim = writeInterimReport({ ...this.#finishInput(workloads, atS), failed: false, complete: false, interim: true })
+      .then((summary) => {
+        this.emit('interim', { atS, summary });
+      })
+      .catch((err: unknown) => {
+        this.emit('interim', { atS, error: err instanceof Error ? err.message : String(err) });
+      })
+      .finally(() => {
+        this.#interim = undefined;
+      });
+  }
+
+  #workloads: readonly LoadedWorkload[] | undefined;
+
+  #finishInput(workloads: readonly LoadedWorkload[], elapsedS: number): Omit<FinishInput, 'failed' | 'complete'> {
+    const { outDir } = this.options;
+    return {
       outDir,
       samplesPath: join(outDir, 'samples.csv'),
       eventsPath: join(outDir, 'events.csv'),
       settings: this.#settings(),
-      run: facts,
+      run: this.#facts(elapsedS),
       workloads: workloads.map((w) => w.name),
       params: new Map(workloads.map((w) => [w.name, w.params])),
-      failed: failure !== undefined,
-      ...(failure !== undefined ? { error: failure.message } : this.#stopReason !== undefined ? { error: `stopped early: ${this.#stopReason}` } : {}),
-      complete: failure === undefined && this.#stopReason === undefined,
       strict: this.options.strict,
-    });
-    return { summary, outDir, exitCode };
+    };
   }
 
-  /** Runs the pools until the duration ends, every workload is decided, or stop(); then tears them down. */
-  async #record(workloads: readonly LoadedWorkload[], files: RunFiles, startMs: number): Promise<{ elapsedS: number; v8Flags: readonly string[] }> {
+  /** What run.json keeps: every option, plugin paths made absolute so a resume from another directory (systemd's) finds them. */
+  #recordedOptions(): RecordedOptions {
+    const { outDir: _, ...options } = this.options;
+    return { ...options, workloads: options.workloads.map((w) => (isModulePath(w) ? resolve(w) : w)) };
+  }
+
+  /** Runs the pools until the deadline, every workload is decided, or stop(); then tears them down. Returns the elapsed time at the end. */
+  async #record(workloads: readonly LoadedWorkload[], files: RunFiles, nextSegments: ReadonlyMap<string, number> | undefined): Promise<number> {
     const options = this.options;
+    const startMs = this.#startMs;
     const fail = (error: RunFailedError): void => {
       this.#failure ??= error;
       this.stop(error.message);
     };
-    const ticker = new SampleTicker(files, startMs, options.intervalS, warmupSeconds(options), await sampleProcess(), {
-      onTick: (elapsedS, phase) => this.emit('tick', { elapsedS, durationS: options.durationS, phase }),
-      onPhase: (phase) => {
-        files.event('', 'controller', 0, 'phase', phase);
-        this.emit('phase', phase);
+    const nowS = files.elapsedAt(Date.now());
+    // A resumed run's new workers warm up again: their first minutes are marked warm-up like the run's first.
+    const warmupUntilS = nextSegments === undefined ? warmupSeconds(options) : Math.max(warmupSeconds(options), nowS + warmupSeconds(options));
+    const ticker = new SampleTicker(
+      files,
+      startMs,
+      options.intervalS,
+      warmupSeconds(options),
+      await sampleProcess(),
+      {
+        onTick: (elapsedS, phase) => this.emit('tick', { elapsedS, durationS: options.durationS, phase }),
+        onPhase: (phase) => {
+          files.event('', 'controller', 0, 'phase', phase);
+          this.emit('phase', phase);
+        },
+        onError: (err) => fail(recordingFailed("the controller's sample", err, options.outDir)),
       },
-      onError: (err) => fail(new RunFailedError(`sampling failed: ${err.message}`)),
-    });
+      nowS,
+    );
     const listener: PoolListener = {
       onSample: (s) => {
-        const phase = s.cooldown ? 'cooldown' : files.elapsedAt(s.sample.timeMs) < warmupSeconds(options) ? 'warmup' : 'steady';
+        const phase = s.cooldown ? 'cooldown' : files.elapsedAt(s.sample.timeMs) < warmupUntilS ? 'warmup' : 'steady';
         files.workerSample(s, phase, ticker.processSample);
         this.emit('sample', s);
       },
@@ -138,48 +266,77 @@ export class Soak extends EventEmitter<SoakEvents> {
         this.emit('event', e);
       },
       onFailure: fail,
+      recordingFailed: (what, err) => recordingFailed(what, err, options.outDir),
     };
     files.event('', 'controller', 0, 'phase', ticker.phase);
-    const v8Flags = applyWorkerV8Flags();
+    this.#v8Flags = applyWorkerV8Flags();
     const pools = workloads.map(
       (w) =>
-        new WorkloadPool(
-          w,
-          {
+        new WorkloadPool(w, {
+          config: {
             concurrency: options.concurrency,
             seed: options.seed,
             injectLeakBytesPerS: options.injectLeakBytesPerS,
             tick: ticker.counter.buffer as SharedArrayBuffer,
           },
-          options.threads,
-          options.sliceMs,
+          threads: options.threads,
+          sliceMs: options.sliceMs,
+          stuckAfterMs: options.stuckAfterS * 1000,
           listener,
-          options.maxHeapPerWorkerBytes,
-        ),
+          ...(options.maxHeapPerWorkerBytes === undefined ? {} : { maxHeapBytes: options.maxHeapPerWorkerBytes }),
+          ...(nextSegments === undefined
+            ? {}
+            : { firstSegments: Array.from({ length: options.threads }, (_, slot) => nextSegments.get(`${w.name}#${slot}`) ?? 0) }),
+        }),
     );
     for (const pool of pools) pool.start();
+    this.#workloads = workloads;
     const looks = this.#looks(workloads, files, startMs, pools, fail);
     ticker.start();
     looks?.start();
+    const reports = this.#interimTimer();
 
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.durationS * 1000);
+      const timer = setTimeout(resolve, Math.max(0, startMs + options.durationS * 1000 - Date.now()));
       this.#stopRequested = () => {
         clearTimeout(timer);
         resolve();
       };
       if (this.#stopReason !== undefined) this.#stopRequested();
     });
+    clearTimeout(reports.timer);
     looks?.stop();
     const elapsedS = files.elapsedAt(Date.now());
-    files.event('', 'controller', 0, 'phase', 'cooldown');
+    try {
+      files.event('', 'controller', 0, 'phase', 'cooldown');
+    } catch (err) {
+      fail(recordingFailed('the cooldown', err instanceof Error ? err : new Error(String(err)), options.outDir));
+    }
     this.emit('phase', 'cooldown');
     // The last tick: each worker answers it with its sample after teardown.
     ticker.stop();
     await Promise.all(pools.map((p) => p.stop()));
     clearProcessSampler();
     files.close();
-    return { elapsedS, v8Flags };
+    return elapsedS;
+  }
+
+  /** Interim reports every reportEveryS, on an unref'd self-rescheduling timer, aligned to the run's start. */
+  #interimTimer(): { timer: NodeJS.Timeout | undefined } {
+    const every = this.options.reportEveryS;
+    const handle: { timer: NodeJS.Timeout | undefined } = { timer: undefined };
+    if (every === undefined) return handle;
+    const schedule = (): void => {
+      const elapsedMs = Date.now() - this.#startMs;
+      const due = (Math.floor(elapsedMs / (every * 1000)) + 1) * every * 1000;
+      handle.timer = setTimeout(() => {
+        this.writeInterimReport();
+        schedule();
+      }, due - elapsedMs);
+      handle.timer.unref();
+    };
+    schedule();
+    return handle;
   }
 
   /** In a run that decides as it goes, the looks: a decided workload's pool stops, and the run once all are decided. */
@@ -219,7 +376,7 @@ export class Soak extends EventEmitter<SoakEvents> {
     return { thresholds, workloadThresholds: new Map(own), warmup: this.options.warmup, profile: profileFor(this.options.durationS) };
   }
 
-  #facts(startedAt: Date, elapsedS: number, v8Flags: readonly string[]): RunFacts {
+  #facts(elapsedS: number): RunFacts {
     const o = this.options;
     return {
       command: o.command,
@@ -234,13 +391,14 @@ export class Soak extends EventEmitter<SoakEvents> {
       injectLeakBytesPerS: o.injectLeakBytesPerS,
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
-      startedAt: startedAt.toISOString(),
+      startedAt: new Date(this.#startMs).toISOString(),
       endedAt: new Date().toISOString(),
       argv: o.commandLine,
-      v8Flags,
+      v8Flags: this.#v8Flags,
       ...(o.looks === undefined ? {} : { looks: o.looks }),
       ...(o.maxHeapPerWorkerBytes === undefined ? {} : { maxHeapPerWorkerBytes: o.maxHeapPerWorkerBytes }),
       host: { name: hostname(), cpus: availableParallelism(), memoryBytes: totalmem() },
+      ...(this.#resumes.length === 0 ? {} : { resumes: this.#resumes }),
     };
   }
 }

@@ -31,15 +31,20 @@ export class SampleTicker {
   #phase: RunPhase;
   #process: ProcessSample;
 
-  /** `first` is the process sample taken before the pools start: worker samples of the first tick are written with it. */
-  constructor(files: RunFiles, startMs: number, intervalS: number, warmupS: number, first: ProcessSample, listener: TickListener) {
+  /**
+   * `first` is the process sample taken before the pools start: worker samples of the first tick are
+   * written with it. `fromS`: where a resumed run starts again, so ticks stay aligned to the run's start.
+   */
+  constructor(files: RunFiles, startMs: number, intervalS: number, warmupS: number, first: ProcessSample, listener: TickListener, fromS = 0) {
     this.#files = files;
     this.#startMs = startMs;
     this.#intervalS = intervalS;
     this.#warmupS = warmupS;
     this.#listener = listener;
     this.#process = first;
-    this.#phase = warmupS > 0 ? 'warmup' : 'steady';
+    this.#ticks = Math.floor(fromS / intervalS);
+    Atomics.store(this.counter, 0, this.#ticks);
+    this.#phase = warmupS > fromS ? 'warmup' : 'steady';
   }
 
   get phase(): RunPhase {

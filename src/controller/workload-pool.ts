@@ -7,7 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { errors, RunFailedError } from '../errors.js';
 import type { WorkerConfig, WorkerResult, WorkerSample, WorkerTask } from '../worker/protocol.js';
-import { OUT_OF_MEMORY_DETAIL } from '../run-dir/columns.js';
+import { OUT_OF_MEMORY_DETAIL, STUCK_DETAIL } from '../run-dir/columns.js';
 import type { LoadedWorkload } from './workload-loader.js';
 
 const workerEntry = new URL('../worker/worker.js', import.meta.url);
@@ -40,15 +40,35 @@ export interface PoolListener {
   onEvent(event: PoolEvent): void;
   /** The pool cannot go on; the run should stop and fail with this error. */
   onFailure(error: RunFailedError): void;
+  /** The error for a sample or event the listener could not record (disk full, say); default: a plain one. */
+  recordingFailed?(what: string, err: Error): RunFailedError;
+}
+
+export interface PoolOptions {
+  readonly config: Omit<WorkerConfig, 'slots' | 'workloadUrl' | 'workloadName' | 'params'>;
+  readonly threads: number;
+  readonly sliceMs: number;
+  readonly listener: PoolListener;
+  /** Each worker's old-generation heap limit (worker resourceLimits); default V8's. */
+  readonly maxHeapBytes?: number;
+  /** A worker that answers no task for this long is stuck in a loop: recorded, terminated, respawned. Default 60 s. */
+  readonly stuckAfterMs?: number;
+  /** Per slot, the segment its first worker gets (a resumed run goes on after the last recorded); default 0. */
+  readonly firstSegments?: readonly number[];
 }
 
 interface SlotState {
+  /** The segment of the slot's first worker in this pool: its start is a 'start', later ones are respawns. */
+  readonly firstSegment: number;
   segment: number;
   /** Operations completed by the slot's earlier segments (workers), so totals survive respawns. */
   opsBefore: number;
   ops: number;
   threadId: number;
   consecutiveDeaths: number;
+  /** The thread the watchdog follows in this slot, and when it last answered a task (or was first seen). */
+  watchedThread: number;
+  lastAnswerMs: number;
 }
 
 export class WorkloadPool {
@@ -60,34 +80,39 @@ export class WorkloadPool {
   readonly #sliceMs: number;
   readonly #slots: SlotState[];
   readonly #watched = new WeakSet<Worker>();
+  readonly #stuckAfterMs: number;
+  /** Threads the watchdog terminated, so their exit is recorded as stuck. */
+  readonly #terminated = new Set<number>();
+  #watchdog: NodeJS.Timeout | undefined;
   #stopping = false;
   #destroying = false;
   #failure: RunFailedError | undefined;
   #lanes: Promise<void>[] = [];
   #stopped: Promise<void> | undefined;
 
-  constructor(
-    workload: LoadedWorkload,
-    config: Omit<WorkerConfig, 'slots' | 'workloadUrl' | 'workloadName' | 'params'>,
-    threads: number,
-    sliceMs: number,
-    listener: PoolListener,
-    maxHeapBytes?: number,
-  ) {
+  constructor(workload: LoadedWorkload, options: PoolOptions) {
+    const { threads, listener } = options;
     this.name = workload.name;
     this.threads = threads;
     this.#listener = listener;
-    this.#sliceMs = sliceMs;
+    this.#sliceMs = options.sliceMs;
+    this.#stuckAfterMs = options.stuckAfterMs ?? 60_000;
     const slots = new SharedArrayBuffer(threads * 2 * Int32Array.BYTES_PER_ELEMENT);
     this.#owners = new Int32Array(slots, 0, threads);
-    this.#slots = Array.from({ length: threads }, () => ({ segment: -1, opsBefore: 0, ops: 0, threadId: 0, consecutiveDeaths: 0 }));
+    const generations = new Int32Array(slots, threads * Int32Array.BYTES_PER_ELEMENT, threads);
+    this.#slots = Array.from({ length: threads }, (_, slot) => {
+      const firstSegment = options.firstSegments?.[slot] ?? 0;
+      generations[slot] = firstSegment;
+      return { firstSegment, segment: firstSegment - 1, opsBefore: 0, ops: 0, threadId: 0, consecutiveDeaths: 0, watchedThread: 0, lastAnswerMs: 0 };
+    });
     const workerData: WorkerConfig = {
-      ...config,
+      ...options.config,
       workloadUrl: workload.url,
       workloadName: workload.name,
       params: workload.params,
       slots,
     };
+    const maxHeapBytes = options.maxHeapBytes;
     this.#pool = new Piscina({
       filename: workerEntry.href,
       minThreads: threads,
@@ -112,6 +137,9 @@ export class WorkloadPool {
   /** Starts one dispatch lane per worker; each keeps one slice task in flight until stop(). */
   start(): void {
     this.#lanes = Array.from({ length: this.threads }, () => this.#lane());
+    // Until the pool is destroyed: a worker stuck in its teardown would hold stop() forever too.
+    this.#watchdog = setInterval(() => this.#terminateStuck(), Math.min(this.#stuckAfterMs / 4, 5000));
+    this.#watchdog.unref();
   }
 
   /** Lets running slices finish, tears every worker's workload down and stops the pool; once, however often it is called. */
@@ -125,7 +153,32 @@ export class WorkloadPool {
     await Promise.all(this.#lanes);
     if (this.#failure === undefined) await this.#teardown();
     this.#destroying = true;
+    clearInterval(this.#watchdog);
     await this.#pool.destroy();
+  }
+
+  /**
+   * The watchdog: a slot whose worker has answered no task for stuckAfterMs (a synchronous loop, an
+   * operation that never settles) gets that worker terminated; its exit is recorded as a crash, and
+   * piscina starts a new worker, which takes the slot as a new segment.
+   */
+  #terminateStuck(): void {
+    const now = Date.now();
+    for (let slotIndex = 0; slotIndex < this.threads; slotIndex++) {
+      const slot = this.#slots[slotIndex];
+      const owner = Atomics.load(this.#owners, slotIndex);
+      if (slot === undefined || owner === 0 || this.#terminated.has(owner)) continue;
+      if (owner !== slot.watchedThread) {
+        slot.watchedThread = owner;
+        slot.lastAnswerMs = now;
+        continue;
+      }
+      if (now - slot.lastAnswerMs < this.#stuckAfterMs) continue;
+      const worker = this.#pool.threads.find((w) => w.threadId === owner);
+      if (worker === undefined) continue;
+      this.#terminated.add(owner);
+      void worker.terminate();
+    }
   }
 
   workerName(slot: number): string {
@@ -142,12 +195,17 @@ export class WorkloadPool {
         await sleep(50);
         continue;
       }
-      try {
-        this.#accept(result);
-      } catch (err) {
-        // Recording failed (disk full, say): not the worker's fault, and the run cannot go on.
-        this.#fail(new RunFailedError(`recording ${this.name} failed: ${err instanceof Error ? err.message : String(err)}`));
-      }
+      this.#accept(result);
+    }
+  }
+
+  /** Hands something to the listener to record; a failure to (disk full, say) is not the worker's fault, and the run cannot go on. */
+  #record(hand: () => void): void {
+    try {
+      hand();
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.#fail(this.#listener.recordingFailed?.(this.name, error) ?? new RunFailedError(`recording ${this.name} failed: ${error.message}`));
     }
   }
 
@@ -162,25 +220,29 @@ export class WorkloadPool {
       case 'ok': {
         const slot = this.#slots[result.slot];
         if (slot === undefined) return;
+        if (result.threadId === slot.watchedThread) slot.lastAnswerMs = Date.now();
         if (result.segment > slot.segment) {
           slot.segment = result.segment;
           slot.opsBefore += slot.ops;
           slot.threadId = result.threadId;
-          this.#emitEvent(result.slot, result.segment === 0 ? 'start' : 'respawn', `segment ${result.segment}`);
+          this.#emitEvent(result.slot, result.segment === slot.firstSegment ? 'start' : 'respawn', `segment ${result.segment}`);
         }
         slot.ops = result.opsTotal;
         if (result.teardownError !== undefined) this.#emitEvent(result.slot, 'teardown-error', result.teardownError);
-        if (result.sample !== undefined) {
+        const sample = result.sample;
+        if (sample !== undefined) {
           slot.consecutiveDeaths = 0;
-          this.#listener.onSample({
-            workload: this.name,
-            worker: this.workerName(result.slot),
-            slot: result.slot,
-            segment: result.segment,
-            threadId: result.threadId,
-            sample: result.sample,
-            cooldown,
-          });
+          this.#record(() =>
+            this.#listener.onSample({
+              workload: this.name,
+              worker: this.workerName(result.slot),
+              slot: result.slot,
+              segment: result.segment,
+              threadId: result.threadId,
+              sample,
+              cooldown,
+            }),
+          );
         }
       }
     }
@@ -218,13 +280,15 @@ export class WorkloadPool {
     if (this.#destroying) return;
     const slot = this.#slots[slotIndex];
     if (slot === undefined) return;
-    const detail =
-      error?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+    const stuck = this.#terminated.delete(threadId);
+    const detail = stuck
+      ? `${STUCK_DETAIL}: no time slice returned within ${this.#stuckAfterMs / 1000}s, terminated`
+      : error?.code === 'ERR_WORKER_OUT_OF_MEMORY'
         ? OUT_OF_MEMORY_DETAIL
         : error !== undefined
           ? `uncaught ${error.name}: ${error.message}`
           : `exit code ${code}`;
-    const kind = error === undefined && code === 0 ? 'exit' : 'crash';
+    const kind = error === undefined && code === 0 && !stuck ? 'exit' : 'crash';
     this.#emitEvent(slotIndex, kind, detail, threadId);
     slot.consecutiveDeaths++;
     if (slot.consecutiveDeaths >= MAX_CONSECUTIVE_DEATHS && !this.#stopping) {
@@ -247,7 +311,7 @@ export class WorkloadPool {
   }
 
   #emitEvent(slot: number, event: PoolEvent['event'], detail: string, threadId = this.#slots[slot]?.threadId ?? 0): void {
-    this.#listener.onEvent({ workload: this.name, worker: this.workerName(slot), threadId, event, detail });
+    this.#record(() => this.#listener.onEvent({ workload: this.name, worker: this.workerName(slot), threadId, event, detail }));
   }
 
   #fail(error: RunFailedError): void {

@@ -42,3 +42,18 @@ export function decisionText(
 export function shellLine(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
 }
+
+/** The warning of a summary that is not complete: an interim report of a run still going, or a run that stopped short. */
+export function incompleteNote(summary: {
+  readonly interim?: true;
+  readonly run: { readonly elapsedS: number; readonly durationS: number; readonly resumes?: readonly { readonly gapS: number }[] };
+}): string {
+  const { elapsedS, durationS, resumes } = summary.run;
+  const gaps =
+    resumes === undefined || resumes.length === 0
+      ? ''
+      : `; resumed ${resumes.length} time(s), ${formatDuration(resumes.reduce((s, r) => s + r.gapS, 0))} not recorded`;
+  return summary.interim === true
+    ? `Interim report: the run is still going, at ${formatDuration(elapsedS)} of ${formatDuration(durationS)}; figures cover what was recorded so far${gaps}.`
+    : `This run did not complete; the figures cover the part that ran${gaps}.`;
+}

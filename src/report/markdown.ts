@@ -2,14 +2,14 @@
 import { CONFIDENCE } from '../analysis/trend.js';
 import type { SequentialSummary, Summary } from '../run-dir/summary.js';
 import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../units.js';
-import { bytesText, decisionText, intervalText, rateText, shellLine, verdictLabel } from './format.js';
+import { bytesText, decisionText, intervalText, rateText, shellLine, verdictLabel, incompleteNote } from './format.js';
 
 export function renderMarkdown(summary: Summary): string {
   const { run, thresholds } = summary;
   const lines = [
     `# soak ${run.command}: ${verdictLabel[summary.verdict]}`,
     '',
-    ...(summary.complete ? [] : ['> This run did not complete; figures cover the part that ran.', '']),
+    ...(summary.complete ? [] : [`> ${incompleteNote(summary)}`, '']),
     ...(summary.error === undefined ? [] : [`> Error: ${summary.error}`, '']),
     '| workload | verdict | decided | heap slope (pooled) | CI (level) | shape | bytes/op | steady from | ops | errors | respawns |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -30,3 +30,6 @@ export const eventColumns = ['time', 'elapsed_s', 'workload', 'worker', 'thread_
 
 /** events.csv's detail of a crash where the worker ran out of heap (its verdict is then a leak). */
 export const OUT_OF_MEMORY_DETAIL = 'out of memory';
+
+/** How events.csv's detail of a crash starts where the watchdog terminated a stuck worker. */
+export const STUCK_DETAIL = 'stuck';

@@ -11,18 +11,31 @@ export type CsvValue = string | number | undefined;
 export class CsvAppender {
   readonly path: string;
   #fd: number | undefined;
+  /** Bytes of whole rows in the file. */
+  #size: number;
 
   constructor(path: string, header: readonly string[]) {
     this.path = path;
     this.#fd = openSync(path, 'a+');
-    const size = repairTornLine(this.#fd);
-    if (size === 0) this.append(header);
+    this.#size = repairTornLine(this.#fd);
+    if (this.#size === 0) this.append(header);
   }
 
   append(values: readonly CsvValue[]): void {
     if (this.#fd === undefined) throw new Error(`${this.path} is closed`);
     // Unknown figures (undefined, NaN) are written as empty fields.
-    writeSync(this.#fd, stringify([values.map((v) => (v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? '' : v))]));
+    const row = Buffer.from(stringify([values.map((v) => (v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? '' : v))]));
+    try {
+      // A short write (the disk filled up mid-row) is followed by one that fails with the reason.
+      for (let written = 0; written < row.length; ) written += writeSync(this.#fd, row, written);
+    } catch (err) {
+      // A full disk can take part of a row: cut it off, so the file ends with whole rows.
+      try {
+        ftruncateSync(this.#fd, this.#size);
+      } catch {}
+      throw err;
+    }
+    this.#size += row.length;
   }
 
   /** Asks the OS to put what was written on disk, so a power cut loses at most one interval. */

@@ -19,11 +19,14 @@ export class RunFiles {
   readonly #samples: CsvAppender;
   readonly #events: CsvAppender;
   readonly #startMs: number;
+  readonly #controllerSegment: number;
 
-  constructor(outDir: string, startMs: number) {
+  /** `controllerSegment`: the controller's rows' segment, one per process that recorded the run (a resume starts a new one). */
+  constructor(outDir: string, startMs: number, controllerSegment = 0) {
     this.#samples = new CsvAppender(join(outDir, 'samples.csv'), sampleColumns);
     this.#events = new CsvAppender(join(outDir, 'events.csv'), eventColumns);
     this.#startMs = startMs;
+    this.#controllerSegment = controllerSegment;
   }
 
   elapsedAt(ms: number): number {
@@ -37,7 +40,7 @@ export class RunFiles {
 
   /** The controller measures itself like a worker: the tool must not leak either. */
   controllerSample(timeMs: number, phase: Phase, m: Measurement, proc: ProcessSample): void {
-    this.#sampleRow(timeMs, 0, phase, '', 'controller', 0, undefined, undefined, m, proc);
+    this.#sampleRow(timeMs, this.#controllerSegment, phase, '', 'controller', 0, undefined, undefined, m, proc);
   }
 
   event(workload: string, worker: string, threadId: number, event: string, detail: string): void {

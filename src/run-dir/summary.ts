@@ -4,6 +4,7 @@ import type { SequentialOutcome } from '../analysis/decide.js';
 import { lookTimes, SEQUENTIAL_ALPHA } from '../analysis/sequential.js';
 import { CONFIDENCE, TREND_ALPHA } from '../analysis/trend.js';
 import type { Looks } from '../options.js';
+import type { Resume } from './run-settings.js';
 
 export interface RunFacts {
   readonly command: string;
@@ -31,6 +32,8 @@ export interface RunFacts {
   readonly maxHeapPerWorkerBytes?: number;
   /** The machine it ran on (absent in runs of older versions and in samples analysed without their summary). */
   readonly host?: HostFacts;
+  /** A run killed and continued with --resume: each continuation and the gap before it. */
+  readonly resumes?: readonly Resume[];
 }
 
 export interface HostFacts {
@@ -46,6 +49,8 @@ export interface Summary {
   readonly schemaVersion: 1;
   readonly verdict: Verdict;
   readonly complete: boolean;
+  /** An interim report of a run still going (`complete` is false): the figures cover what was recorded by run.elapsedS. */
+  readonly interim?: true;
   readonly error?: string;
   readonly profile: Profile;
   readonly run: RunFacts;
@@ -179,6 +184,7 @@ export interface SummaryInput {
   readonly rss: RssTrend | undefined;
   readonly verdict: Verdict;
   readonly complete: boolean;
+  readonly interim?: boolean;
   readonly error?: string;
   readonly analyzedAt?: string;
   readonly sequential?: SequentialOutcome | undefined;
@@ -195,6 +201,7 @@ export function buildSummary(input: SummaryInput): Summary {
     schemaVersion: 1,
     verdict: input.verdict,
     complete: input.complete,
+    ...(input.interim === true ? { interim: true } : {}),
     ...(input.error === undefined ? {} : { error: input.error }),
     profile: input.profile,
     run: input.run,

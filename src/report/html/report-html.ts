@@ -10,7 +10,7 @@ import { PointPhase, type WorkerColumns, type WorkerSeries } from '../../analysi
 import { median } from '../../analysis/theil-sen.js';
 import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../../units.js';
 import type { RecordedEvent, RecordedRun } from '../../run-dir/read-run.js';
-import { bytesText, decisionText, intervalText, rateText, shellLine, verdictLabel } from '../format.js';
+import { bytesText, decisionText, intervalText, rateText, shellLine, verdictLabel, incompleteNote } from '../format.js';
 import type { Summary } from '../../run-dir/summary.js';
 import { badge, cell, num } from './cells.js';
 import { clientScript } from './client-script.js';
@@ -43,7 +43,7 @@ export function renderReportHtml(data: ReportData): string {
     pageHead(title),
     `<header><h1>soak ${escapeHtml(summary.run.command)} ${badge(summary.verdict)}</h1>`,
     `<p class="facts">${escapeHtml(runLine(summary))}</p>`,
-    ...(summary.complete ? [] : ['<p class="warning">This run did not complete; the figures cover the part that ran.</p>']),
+    ...(summary.complete ? [] : [`<p class="warning">${escapeHtml(incompleteNote(summary))}</p>`]),
     ...(summary.error === undefined ? [] : [`<p class="warning">Error: ${escapeHtml(summary.error)}</p>`]),
     '</header><main>',
     verdictTable(summary),
