@@ -64,6 +64,8 @@ interface SeriesSpec {
   readonly handles?: (t: number, random: () => number) => number;
   /** The worker dies and is respawned at this time: a new segment, counters from zero, a fresh heap. */
   readonly respawnAtS?: number;
+  /** The respawned life's first seconds are marked warm-up, as a resumed run's new workers are. Default 0. */
+  readonly rewarmS?: number;
   /** Heap at the start of the respawned life. Default `base`. */
   readonly respawnBase?: number;
   /** Heap measured after teardown: adds a cooldown row. */
@@ -92,7 +94,7 @@ function series(spec: SeriesSpec): WorkerSeries {
     const lifeBase = respawned ? (spec.respawnBase ?? base) : base;
     ar = phi === 0 ? sd * heapNoise() : phi * ar + Math.sqrt(1 - phi * phi) * sd * heapNoise();
     const spike = spec.spikes !== undefined && spikeDraw() < spec.spikes.share ? spec.spikes.bytes : 0;
-    const phase: Phase = t < (spec.warmupS ?? 0) ? 'warmup' : 'steady';
+    const phase: Phase = t < (spec.warmupS ?? 0) || (respawned && lifeS < (spec.rewarmS ?? 0)) ? 'warmup' : 'steady';
     row = {
       segment: respawned ? 1 : 0,
       opsTotal: Math.round((spec.opsPerS ?? 1000) * lifeS),
@@ -682,6 +684,22 @@ test('a respawned worker leaking at the same rate in both lives is a leak at tha
     assertVerdict(a, 'leak');
     assertClose(a.heap.slopePerHour, truth, 0.02 * truth, 'slope over both lives');
     assertClose(a.heap.bytesPerOp, truth / 3600 / 1000, 0.1 * (truth / 3600 / 1000), 'bytesPerOp with counters restarting');
+  }
+});
+
+test("a resumed run's new life is judged after its own warm-up: a cache filling again is not growth", () => {
+  // Each life fills 3 MB over its first minutes, then holds; the run's warm-up (5 min) covers the first life's fill.
+  const fill = (lifeS: number): number => 3 * MB * (1 - Math.exp(-lifeS / 50));
+  for (const seed of seeds(185, 3)) {
+    const spec = { seconds: 1800, seed, warmupS: 300, respawnAtS: 900, shape: fill };
+    const marked = analyze({ ...spec, rewarmS: 300 }, settings({ warmup: 300 }));
+    assertFitted(marked);
+    assertVerdict(marked, 'pass');
+    const unmarked = analyze(spec, settings({ warmup: 300 }));
+    assertFitted(unmarked);
+    // Robust fits mostly shrug the refill off even unmarked; marked, it is not in the fit at all.
+    assert.ok(Math.abs(marked.heap.slopePerHour) < 0.02 * LIMIT_PER_HOUR, `marked: ${describe(marked)}`);
+    assert.ok(unmarked.heap.slopePerHour > 2 * Math.abs(marked.heap.slopePerHour), `unmarked: ${describe(unmarked)}`);
   }
 });
 

@@ -35,14 +35,20 @@ export function steadyWindow(columns: WorkerColumns, warmup: number | 'auto'): S
   return { from, fromS: t[from] ?? 0, columns };
 }
 
-/** The window's values of one column, one group per segment. */
+/**
+ * The window's values of one column, one group per segment. A later segment's leading points
+ * marked warm-up (the new workers of a resumed run warm up again) are left out of its group; the
+ * first starts where the window does (`--warmup` given to analyze may be shorter than recorded).
+ */
 export function groupsOf(window: SteadyWindow, values: Float64Array): SlopeGroup[] {
-  const { t, segment } = window.columns;
+  const { t, segment, phase } = window.columns;
   const groups: SlopeGroup[] = [];
   let start = window.from;
   for (let i = window.from + 1; i <= t.length; i++) {
     if (i === t.length || segment[i] !== segment[start]) {
-      groups.push({ t: t.subarray(start, i), y: values.subarray(start, i) });
+      let first = start;
+      while (start !== window.from && first < i && phase[first] === PointPhase.Warmup) first++;
+      if (first < i) groups.push({ t: t.subarray(first, i), y: values.subarray(first, i) });
       start = i;
     }
   }
