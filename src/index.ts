@@ -20,7 +20,7 @@ export type {
   WorkerSummary,
   HeapSummary,
   TrendSummary,
-  RssTrend,
+  MemoryTrend,
   SequentialSummary,
   SummaryParams,
   HostFacts,

@@ -191,17 +191,29 @@ export class WorkerSeries {
   }
 }
 
-/** All workers' series of a run, grouped by workload in order of first appearance, and the process RSS. */
+/** The controller's rows: the process RSS and the controller's own post-GC heap, a segment per process that recorded the run. */
+export interface ControllerColumns {
+  readonly t: Float64Array;
+  readonly rss: Float64Array;
+  readonly heap: Float64Array;
+  readonly segment: Int32Array;
+}
+
+/** All workers' series of a run, grouped by workload in order of first appearance, and the controller's. */
 export class RunSeries {
   readonly #byWorker = new Map<string, WorkerSeries>();
   readonly #rssT = new Column(float64);
   readonly #rss = new Column(float64);
+  readonly #controllerHeap = new Column(float64);
+  readonly #controllerSegment = new Column((n) => new Int32Array(n));
 
   add(row: SampleRow): void {
     if (row.worker === 'controller') {
       if (row.phase === 'cooldown') return;
       this.#rssT.push(row.elapsedS);
       this.#rss.push(row.rssBytes);
+      this.#controllerHeap.push(row.heapBytes + row.codeBytes);
+      this.#controllerSegment.push(row.segment);
       return;
     }
     let series = this.#byWorker.get(row.worker);
@@ -215,6 +227,10 @@ export class RunSeries {
   /** Process RSS over time, from the controller's rows (it is process-wide, the same on every row of a tick). */
   get rss(): { readonly t: Float64Array; readonly bytes: Float64Array } {
     return { t: this.#rssT.view(), bytes: this.#rss.view() };
+  }
+
+  get controller(): ControllerColumns {
+    return { t: this.#rssT.view(), rss: this.#rss.view(), heap: this.#controllerHeap.view(), segment: this.#controllerSegment.view() };
   }
 
   byWorkload(): Map<string, WorkerSeries[]> {

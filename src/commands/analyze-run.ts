@@ -5,11 +5,14 @@ import { fitTrend } from '../analysis/trend.js';
 import { analyzeWorkload } from '../analysis/verdict.js';
 import type { AnalysisSettings, WorkloadAnalysis } from '../analysis/types.js';
 import { readRun, type RecordedRun } from '../run-dir/read-run.js';
-import type { RssTrend } from '../run-dir/summary.js';
+import type { ControllerColumns } from '../analysis/series.js';
+import type { MemoryTrend } from '../run-dir/summary.js';
 
 export interface RunAnalysis {
   readonly workloads: readonly WorkloadAnalysis[];
-  readonly rss: RssTrend | undefined;
+  readonly rss: MemoryTrend | undefined;
+  /** The controller's own heap over the steady window: the tool must not leak either. */
+  readonly controllerHeap: MemoryTrend | undefined;
   /** Last elapsed time seen in the samples. */
   readonly lastElapsedS: number;
   /** The samples and events read back, for the charts of report.html. */
@@ -45,28 +48,38 @@ export async function analyzeRecordedRun(
   const workloads =
     replayed?.workloads ?? names.map((name) => analyzeWorkload(name, byWorkload.get(name) ?? [], settings, recorded.outOfMemory, recorded.respawns));
   const fittedFrom = workloads.flatMap((w) => (w.heap === undefined ? [] : [w.steadyFromS]));
-  const rss = rssTrend(recorded.series.rss, fittedFrom.length > 0 ? Math.min(...fittedFrom) : 0);
+  const steadyFromS = fittedFrom.length > 0 ? Math.min(...fittedFrom) : 0;
+  const { controller } = recorded.series;
+  const rss = memoryTrend(controller, controller.rss, steadyFromS);
+  const controllerHeap = memoryTrend(controller, controller.heap, steadyFromS);
   const { t } = recorded.series.rss;
   let lastElapsedS = t[t.length - 1] ?? 0;
   for (const list of byWorkload.values()) {
     for (const w of list) lastElapsedS = Math.max(lastElapsedS, w.columns.t[w.columns.t.length - 1] ?? 0, w.cooldown?.elapsedS ?? 0);
   }
-  return { workloads, rss, lastElapsedS, recorded, ...(replayed === undefined ? {} : { sequential: replayed.outcome }) };
+  return { workloads, rss, controllerHeap, lastElapsedS, recorded, ...(replayed === undefined ? {} : { sequential: replayed.outcome }) };
 }
 
-function rssTrend(rss: { readonly t: Float64Array; readonly bytes: Float64Array }, fromS: number): RssTrend | undefined {
-  const from = rss.t.findIndex((s) => s >= fromS);
+/** A controller figure's trend from `fromS`, fitted within each process that recorded the run (a resume starts a new one) and pooled. */
+function memoryTrend(controller: ControllerColumns, bytes: Float64Array, fromS: number): MemoryTrend | undefined {
+  const { t, segment } = controller;
+  const from = t.findIndex((s) => s >= fromS);
   if (from < 0) return undefined;
-  const t = rss.t.subarray(from);
-  const bytes = rss.bytes.subarray(from);
-  const trend = fitTrend([{ t, y: bytes }]);
+  const groups = [];
+  for (let start = from, i = from + 1; i <= t.length; i++) {
+    if (i === t.length || segment[i] !== segment[start]) {
+      groups.push({ t: t.subarray(start, i), y: bytes.subarray(start, i) });
+      start = i;
+    }
+  }
+  const trend = fitTrend(groups);
   if (trend === undefined) return undefined;
   let peak = 0;
-  for (const b of rss.bytes) peak = Math.max(peak, b);
+  for (const b of bytes) peak = Math.max(peak, b);
   return {
     slopeBytesPerHour: trend.slope * 3600,
     ci95: [trend.low * 3600, trend.high * 3600],
-    firstBytes: rss.bytes[0] ?? 0,
+    firstBytes: bytes[0] ?? 0,
     lastBytes: bytes[bytes.length - 1] ?? 0,
     peakBytes: peak,
   };

@@ -50,6 +50,7 @@ export async function finishRun(input: FinishInput): Promise<Finished> {
     thresholds: settings.thresholds,
     workloads,
     rss: analysis.rss,
+    controllerHeap: analysis.controllerHeap,
     sequential: analysis.sequential,
     verdict,
     complete: input.complete,

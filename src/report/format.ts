@@ -57,3 +57,17 @@ export function incompleteNote(summary: {
     ? `Interim report: the run is still going, at ${formatDuration(elapsedS)} of ${formatDuration(durationS)}; figures cover what was recorded so far${gaps}.`
     : `This run did not complete; the figures cover the part that ran${gaps}.`;
 }
+
+/** The controller's own heap, as summary.md and report.html say it. */
+export function controllerHeapText(trend: {
+  readonly firstBytes: number;
+  readonly lastBytes: number;
+  readonly peakBytes: number;
+  readonly slopeBytesPerHour: number;
+  readonly ci95: readonly [number, number];
+}): string {
+  return (
+    `${formatBytes(trend.firstBytes)} to ${formatBytes(trend.lastBytes)} (peak ${formatBytes(trend.peakBytes)}), ` +
+    `${rateText(trend.slopeBytesPerHour)} (95% CI ${intervalText(trend.ci95)}) over the steady window`
+  );
+}

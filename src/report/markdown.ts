@@ -2,7 +2,7 @@
 import { CONFIDENCE } from '../analysis/trend.js';
 import type { SequentialSummary, Summary } from '../run-dir/summary.js';
 import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../units.js';
-import { bytesText, decisionText, intervalText, rateText, shellLine, verdictLabel, incompleteNote } from './format.js';
+import { bytesText, controllerHeapText, decisionText, intervalText, rateText, shellLine, verdictLabel, incompleteNote } from './format.js';
 
 export function renderMarkdown(summary: Summary): string {
   const { run, thresholds } = summary;
@@ -50,6 +50,14 @@ export function renderMarkdown(summary: Summary): string {
       : [
           `- Process RSS ${formatBytes(summary.rss.firstBytes)} to ${formatBytes(summary.rss.lastBytes)} ` +
             `(peak ${formatBytes(summary.rss.peakBytes)}), ${rateText(summary.rss.slopeBytesPerHour)} over the steady window: reported, not judged`,
+        ]),
+    ...(summary.controllerHeap === null || summary.controllerHeap === undefined
+      ? []
+      : [`- Controller heap (soak itself) ${controllerHeapText(summary.controllerHeap)}`]),
+    ...(run.resumes === undefined || run.resumes.length === 0
+      ? []
+      : [
+          `- Resumed ${run.resumes.length} time(s): ${run.resumes.map((r) => `at ${formatDuration(r.atS)} after ${formatDuration(r.gapS)} unrecorded`).join('; ')}`,
         ]),
     `- Node ${run.node} on ${run.platform}, from ${run.startedAt} to ${run.endedAt}`,
     `- Reproduce: \`${shellLine(run.argv)}\``,

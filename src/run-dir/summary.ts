@@ -57,7 +57,9 @@ export interface Summary {
   readonly thresholds: Thresholds;
   readonly method: typeof method;
   /** Process-wide resident memory over the steady window: reported, not judged (it is shared by every worker). */
-  readonly rss: RssTrend | null;
+  readonly rss: MemoryTrend | null;
+  /** The controller's own post-GC heap over the steady window: reported, so the tool can be seen not to leak (absent in older runs). */
+  readonly controllerHeap?: MemoryTrend | null;
   /** A run that decided as it went: its looks and whether it stopped before its budget; null for a fixed-length run. */
   readonly sequential: SequentialSummary | null;
   readonly workloads: readonly WorkloadSummary[];
@@ -96,7 +98,8 @@ export interface SequentialSummary {
 }
 
 /** Process-wide resident memory over the steady window. */
-export interface RssTrend {
+/** A process-wide figure over the steady window (RSS, the controller's heap): reported, not judged. */
+export interface MemoryTrend {
   readonly slopeBytesPerHour: number;
   readonly ci95: readonly [number, number];
   readonly firstBytes: number;
@@ -181,7 +184,8 @@ export interface SummaryInput {
   readonly profile: Profile;
   readonly thresholds: Thresholds;
   readonly workloads: readonly (WorkloadAnalysis & { readonly params: SummaryParams })[];
-  readonly rss: RssTrend | undefined;
+  readonly rss: MemoryTrend | undefined;
+  readonly controllerHeap?: MemoryTrend | undefined;
   readonly verdict: Verdict;
   readonly complete: boolean;
   readonly interim?: boolean;
@@ -208,6 +212,7 @@ export function buildSummary(input: SummaryInput): Summary {
     thresholds: input.thresholds,
     method,
     rss: input.rss ?? null,
+    controllerHeap: input.controllerHeap ?? null,
     sequential:
       sequential === undefined
         ? null

@@ -10,7 +10,7 @@ import { PointPhase, type WorkerColumns, type WorkerSeries } from '../../analysi
 import { median } from '../../analysis/theil-sen.js';
 import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../../units.js';
 import type { RecordedEvent, RecordedRun } from '../../run-dir/read-run.js';
-import { bytesText, decisionText, intervalText, rateText, shellLine, verdictLabel, incompleteNote } from '../format.js';
+import { bytesText, controllerHeapText, decisionText, intervalText, rateText, shellLine, verdictLabel, incompleteNote } from '../format.js';
 import type { Summary } from '../../run-dir/summary.js';
 import { badge, cell, num } from './cells.js';
 import { clientScript } from './client-script.js';
@@ -104,7 +104,10 @@ function processSection(data: ReportData, id: string): string {
       : `<p class="note">RSS ${escapeHtml(bytesText(data.summary.rss.firstBytes))} to ` +
         `${escapeHtml(bytesText(data.summary.rss.lastBytes))}, peak ${escapeHtml(bytesText(data.summary.rss.peakBytes))}, ` +
         `${escapeHtml(rateText(data.summary.rss.slopeBytesPerHour))} over the steady window. It is process-wide and shared by every worker: reported, not judged.</p>`;
-  return `<section id="process"><h2>Process</h2>${note}<div class="charts">${chart}</div></section>`;
+  const controller = data.summary.controllerHeap;
+  const controllerNote =
+    controller === null || controller === undefined ? '' : `<p class="note">Controller heap (soak itself): ${escapeHtml(controllerHeapText(controller))}.</p>`;
+  return `<section id="process"><h2>Process</h2>${note}${controllerNote}<div class="charts">${chart}</div></section>`;
 }
 
 function workloadSection(w: WorkloadSummary, i: number, series: readonly WorkerSeries[], data: ReportData, nextId: () => string): string {
