@@ -17,7 +17,7 @@ async function usageError(args: string[], message: RegExp): Promise<void> {
 }
 
 test('an unknown command', () =>
-  usageError(['frobnicate'], /^soak: unknown command 'frobnicate'; commands are short, run, analyze, compare, report, calibrate, list/));
+  usageError(['frobnicate'], /^soak: unknown command 'frobnicate'; commands are short, long, run, analyze, compare, report, calibrate, list/));
 test('compare without its runs names both', () =>
   usageError(['compare'], /^soak compare: missing <baseline> <candidate>; usage: soak compare <baseline> <candidate>$/));
 test('compare with one run names the other', () =>

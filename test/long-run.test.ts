@@ -104,6 +104,8 @@ test('kill -9 at a random point: soak analyze reads what is there, and --resume 
   const endedAfterS = (Date.parse(summary.run.endedAt) - Date.parse(summary.run.startedAt)) / 1000;
   assert.ok(endedAfterS >= durationS && endedAfterS < durationS + 10, `${context}: ended ${endedAfterS}s after the start`);
   assert.equal(summary.run.resumes?.length, 1, context);
+  // soak's own heap, fitted per recording process.
+  assert.ok(summary.controllerHeap !== null && summary.controllerHeap !== undefined && summary.controllerHeap.peakBytes > 0, context);
   const resume = summary.run.resumes?.[0];
   assert.ok(resume !== undefined && resume.gapS > 0 && resume.atS > lastBeforeS, `${context}: ${JSON.stringify(resume)}`);
 

@@ -97,6 +97,10 @@ export class Soak extends EventEmitter<SoakEvents> {
   #v8Flags: readonly string[] = [];
   /** The interim report being written, if one is: the final report waits for it, and a second request is dropped. */
   #interim: Promise<void> | undefined;
+  /** The workloads being recorded, once the pools have started: interim reports are possible from then on. */
+  #workloads: readonly LoadedWorkload[] | undefined;
+  /** The final report is being written: no interim report may overwrite it. */
+  #finishing = false;
 
   constructor(input: SoakInput) {
     super();
@@ -166,6 +170,7 @@ export class Soak extends EventEmitter<SoakEvents> {
         this.emit('resume', resumed);
       }
       const elapsedS = await this.#record(workloads, files, resume?.nextSegments);
+      this.#finishing = true;
       await this.#interim;
       const failure = this.#failure;
       const finished = finishRun({
@@ -188,11 +193,12 @@ export class Soak extends EventEmitter<SoakEvents> {
   /**
    * Rewrites summary.json (`complete: false`), summary.md, report.html and junit.xml from what has
    * been recorded so far, in a worker thread (the analysis of a day of samples must not stall the
-   * sample ticks). Ignored while one is being written or before the run has started.
+   * sample ticks). Ignored while one is being written, before the pools have started and once the
+   * final report is being written.
    */
   writeInterimReport(): void {
     const workloads = this.#workloads;
-    if (this.#interim !== undefined || workloads === undefined) return;
+    if (this.#interim !== undefined || workloads === undefined || this.#finishing) return;
     const atS = (Date.now() - this.#startMs) / 1000;
     this.#interim = writeInterimReport({ ...this.#finishInput(workloads, atS), failed: false, complete: false, interim: true })
       .then((summary) => {
@@ -205,8 +211,6 @@ export class Soak extends EventEmitter<SoakEvents> {
         this.#interim = undefined;
       });
   }
-
-  #workloads: readonly LoadedWorkload[] | undefined;
 
   #finishInput(workloads: readonly LoadedWorkload[], elapsedS: number): Omit<FinishInput, 'failed' | 'complete'> {
     const { outDir } = this.options;
