@@ -334,6 +334,7 @@ describe('line formatting', () => {
 /** A stand-in for the controller: the same events, driven by hand. */
 class FakeSoak extends EventEmitter {
   readonly options: SoakOptions;
+  readonly startedAtMs = Date.now();
   constructor(overrides: Partial<SoakOptions> = {}) {
     super();
     this.options = { ...defaults, workloads: ['cache'], outDir: '/tmp/x', seed: 1, maxGrowthBytes: 50 * MB, ...overrides };
