@@ -250,7 +250,7 @@ async function analysisSpeed(): Promise<void> {
         '--input-type=module',
         '-e',
         `
-      const { reanalyze } = await import(${JSON.stringify(join(import.meta.dirname, '..', 'src', 'report', 'reanalyze.js'))});
+      const { reanalyze } = await import(${JSON.stringify(join(import.meta.dirname, '..', 'src', 'commands', 'analyze.js'))});
       await reanalyze({ run: ${JSON.stringify(dir)} });
       process.stdout.write(String(process.resourceUsage().maxRSS));`,
       ],

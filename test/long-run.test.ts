@@ -203,11 +203,11 @@ test('a worker stuck in a synchronous loop is recorded, terminated and respawned
 
 test('a full disk (the file-size limit) stops the run with exit code 3, the CSVs intact and what to do said', async () => {
   const out = join(tempDir(), 'run');
-  // ulimit -f counts 1 KB blocks in bash: samples.csv reaches 8 KB in about 20 s of one worker.
+  // ulimit -f counts 1 KB blocks in bash: samples.csv reaches 4 KB in about 12 s of one worker.
   const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
   const result = spawnSync(
     'bash',
-    ['-c', `ulimit -f 8; exec "${process.execPath}" "${cli}" run --workload cache --threads 1 --duration 60s --out "${out}" --quiet`],
+    ['-c', `ulimit -f 4; exec "${process.execPath}" "${cli}" run --workload cache --threads 1 --duration 60s --out "${out}" --quiet`],
     {
       encoding: 'utf8',
     },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import { autocorrelation, fft, realFft } from '../src/analysis/fft.js';
-import { averageRanks, hamedRaoFactor, kendallVarianceS, mannKendall } from '../src/analysis/mann-kendall.js';
+import { averageRanks, hamedRaoFactor, kendallS, kendallVarianceS, mannKendall, thinnedHamedRaoFactor } from '../src/analysis/mann-kendall.js';
 import { PairwiseSlopes, type SlopeGroup } from '../src/analysis/pairwise-slopes.js';
 import { normalCdf } from '../src/analysis/normal.js';
 import { theilSen, tieSums } from '../src/analysis/theil-sen.js';
@@ -241,4 +241,35 @@ test('autocorrelation by FFT equals the direct sums at every lag', () => {
     }
   }
   assert.ok(autocorrelation([4, 4, 4]).every(Number.isNaN));
+});
+
+test('kendallS equals the sign counts of the pairwise slopes, ties in t and y included', () => {
+  const random = seededRandom(91);
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 2 + Math.floor(random() * 60);
+    const t = Array.from({ length: n }, () => Math.floor(random() * (trial % 2 ? 8 : 1000))).sort((a, b) => a - b);
+    const y = Array.from({ length: n }, () => Math.floor(random() * (trial % 4 < 2 ? 3 : 1e6)));
+    const [counts] = new PairwiseSlopes([{ t, y }]).signCounts();
+    assert.equal(kendallS(t, y), counts!.positive - counts!.negative, `trial ${trial}`);
+  }
+  // Known value: 1, 3, 2 in time order has one concordant pair more than discordant ((1,3), (1,2) against (3,2)).
+  assert.equal(kendallS([0, 1, 2], [1, 3, 2]), 1);
+  assert.equal(kendallS([0, 0, 1], [5, 1, 3]), 0); // the pair at t = 0 is not formed: (5,3) down, (1,3) up
+});
+
+test('thinnedHamedRaoFactor is hamedRaoFactor at stride 1 and follows it on a persistent series', () => {
+  const random = seededRandom(17);
+  const n = 32_768;
+  const t = Float64Array.from({ length: n }, (_, i) => i);
+  const y = new Float64Array(n);
+  for (let i = 1; i < n; i++) y[i] = 0.998 * y[i - 1]! + (random() - 0.5);
+  const residuals = Float64Array.from(y, (v, i) => v - 0.001 * i);
+  const full = hamedRaoFactor(residuals);
+  assert.equal(thinnedHamedRaoFactor(t, y, 0.001, 1), full);
+  assert.ok(full > 100, `a persistent series has a large factor, got ${full}`);
+  for (const stride of [2, 4, 8]) {
+    const thinned = thinnedHamedRaoFactor(t, y, 0.001, stride);
+    assert.ok(Math.abs(thinned / full - 1) < 0.05, `stride ${stride}: ${thinned} against ${full}`);
+  }
+  assert.throws(() => thinnedHamedRaoFactor(t, y, 0, 0), RangeError);
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import { nextDown, nextUp, PairwiseSlopes, type SlopeGroup } from '../src/analysis/pairwise-slopes.js';
-import { median, senVarianceS, theilSen, theilSenSlope } from '../src/analysis/theil-sen.js';
+import { intervalRanks, median, medianRanks, senVarianceS, theilSen, theilSenSlope } from '../src/analysis/theil-sen.js';
+import { EXACT_POINTS, fitTrend } from '../src/analysis/trend.js';
 import { seededRandom } from '../src/random.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -346,4 +347,76 @@ test('bad input throws RangeError', () => {
   assert.throws(() => new PairwiseSlopes([ok]).select([6]), RangeError);
   assert.throws(() => new PairwiseSlopes([ok]).select([0.5]), RangeError);
   assert.throws(() => new PairwiseSlopes([ok]).countAtMost(NaN), RangeError);
+});
+
+test('medianRanks and intervalRanks give the ranks theilSen selects', () => {
+  assert.deepEqual(medianRanks(5), [2]);
+  assert.deepEqual(medianRanks(6), [2, 3]);
+  // N = 1000 pairs, σ = 100: z·σ = −196.0, ranks round((1000 ± 196.0)/2), the low one less 1.
+  assert.deepEqual(intervalRanks(1000, 10_000, 0.95), { lowRank: 401, highRank: 598 });
+  assert.ok(Number.isNaN(intervalRanks(1000, -1, 0.95).lowRank));
+  const random = seededRandom(5);
+  const t = Array.from({ length: 200 }, (_, i) => i);
+  const y = t.map((i) => 3 * i + 50 * random());
+  const fit = theilSen([{ t, y }], { varianceInflation: 4 });
+  assert.deepEqual(intervalRanks(fit.pairs, fit.varianceS, 0.95), { lowRank: fit.lowRank, highRank: fit.highRank });
+});
+
+test('PairwiseSlopes.estimate is near the exact order statistic, and exact when all slopes are equal', () => {
+  const line = new PairwiseSlopes([{ t: [0, 1, 2, 3, 4], y: [1, 4, 7, 10, 13] }]);
+  assert.deepEqual(Array.from(line.estimate([0, 5, 9])), [3, 3, 3]);
+  const random = seededRandom(8);
+  const n = 20_000;
+  const t = Float64Array.from({ length: n }, (_, i) => i);
+  const y = Float64Array.from(t, (i) => Math.round(2 * i + 1e4 * (random() - 0.5)));
+  const slopes = new PairwiseSlopes([{ t, y }]);
+  const ranks = [Math.floor(slopes.pairs * 0.1), Math.floor(slopes.pairs / 2), Math.floor(slopes.pairs * 0.9)];
+  const estimates = slopes.estimate(ranks);
+  ranks.forEach((k, i) => {
+    // 2^18 draws: the estimate's rank is within 4σ = 4·√(q(1 − q)/2^18) of the pairs (under 0.25 %).
+    const rank = slopes.countAtMost(estimates[i]!) / slopes.pairs;
+    assert.ok(Math.abs(rank - k / slopes.pairs) < 0.0025, `rank ${k}: estimate at quantile ${rank}`);
+  });
+});
+
+test('fitTrend beyond EXACT_POINTS: its bounds decide as the exact interval does', () => {
+  const random = seededRandom(12);
+  const n = EXACT_POINTS + 4000;
+  const t = Float64Array.from({ length: n }, (_, i) => i);
+  let wander = 0;
+  const y = Float64Array.from(t, (i) => {
+    wander = 0.99 * wander + 2000 * (random() - 0.5);
+    return Math.round(5e7 + 0.5 * i + wander);
+  });
+  const trend = fitTrend([{ t, y }])!;
+  assert.equal(trend.points, n);
+  const estimated = { slope: trend.slope, low: trend.low, high: trend.high };
+  const exact = { ...trend.bounds.exact() };
+  // The estimate is off by a small share of the interval's width.
+  assert.ok(Math.abs(estimated.slope - exact.slope) < (exact.high - exact.low) / 20, `slope ${estimated.slope} against ${exact.slope}`);
+  assert.equal(trend.low, exact.low);
+  assert.equal(trend.high, exact.high);
+  assert.equal(exact.slope, theilSenSlope([{ t, y }]));
+  for (const x of [exact.high, nextUp(exact.high), nextDown(exact.high), estimated.high, exact.high * 1.01]) {
+    assert.equal(trend.bounds.highBelow(x), exact.high < x, `highBelow(${x})`);
+  }
+  for (const x of [exact.low, nextUp(exact.low), nextDown(exact.low), estimated.low, exact.low * 0.99]) {
+    assert.equal(trend.bounds.lowAbove(x), exact.low > x, `lowAbove(${x})`);
+  }
+});
+
+test('fitTrend beyond EXACT_POINTS puts a bound that contradicts its estimate right', () => {
+  const random = seededRandom(13);
+  const n = EXACT_POINTS + 1;
+  const t = Float64Array.from({ length: n }, (_, i) => i);
+  const y = Float64Array.from(t, (i) => Math.round(i + 1e5 * (random() - 0.5)));
+  const probe = fitTrend([{ t, y }])!;
+  const { high } = probe.bounds.exact();
+  const estimatedHigh = fitTrend([{ t, y }])!;
+  // Between the estimate and the exact bound, the two disagree: the exact bound must replace the estimate.
+  const x = (estimatedHigh.high + high) / 2;
+  if (estimatedHigh.high !== high) {
+    assert.equal(estimatedHigh.bounds.highBelow(x), high < x);
+    assert.equal(estimatedHigh.high, high);
+  }
 });

@@ -23,7 +23,7 @@
 import { blockEnvelope, MIN_BLOCKS_FOR_CLIMBING } from './envelope.js';
 import { findStep, splitAtStep, type Step } from './step.js';
 import { CONFIDENCE, fitTrend, type Trend } from './trend.js';
-import type { SlopeGroup } from './pairwise-slopes.js';
+import { nextDown, type SlopeGroup } from './pairwise-slopes.js';
 
 export interface GrowthLimits {
   /** Units per second above which growth is a leak. */
@@ -85,51 +85,44 @@ export function judgeGrowth(groups: readonly SlopeGroup[], limits: GrowthLimits,
   const fit = (g: readonly SlopeGroup[]): Trend | undefined => fitTrend(g, confidence);
   const trend = fit(groups);
   if (trend === undefined) return undefined;
-  if (trend.high < limits.rate) return { shape: 'flat', trend };
+  if (trend.bounds.highBelow(limits.rate)) return { shape: 'flat', trend };
 
   const minSide = Math.max(MIN_SIDE_POINTS, Math.ceil(trend.points * MIN_SIDE_SHARE));
   const step = findStep(groups, minSide);
   if (step !== undefined && step.size > 0 && (options.early !== true || flatLongAfter(groups, step))) {
     const around = fit(splitAtStep(groups, step));
-    if (around !== undefined && around.high < limits.rate) return { shape: 'step', trend, step, around };
+    if (around?.bounds.highBelow(limits.rate)) return { shape: 'step', trend, step, around };
   }
 
   const envelope = blockEnvelope(groups);
   const lows = envelope === undefined ? undefined : fit(envelope.lows);
-  if (envelope !== undefined && lows !== undefined && lows.high < limits.rate) {
+  if (envelope !== undefined && lows?.bounds.highBelow(limits.rate)) {
     return { shape: 'bounded', trend, lows, blockPoints: envelope.blockPoints };
   }
 
   // The code's own fit only when growth needs explaining: on day-long series each fit costs.
   let codeTrend: Trend | undefined;
-  /** Growth at `slope` that the JIT, still compiling significantly, may explain. */
-  const jitExplains = (slope: number, low: number): boolean => {
-    if (options.code === undefined || low >= JIT_WARMUP_CEILING_PER_S) return false;
-    codeTrend ??= fit(options.code);
-    return codeTrend !== undefined && codeTrend.low > 0 && slope < JIT_HEAP_RATIO * codeTrend.slope;
+  /** Growth that the JIT, still compiling significantly, may explain. */
+  const jitExplains = (growth: Trend): boolean => {
+    if (options.code === undefined || growth.bounds.lowAbove(nextDown(JIT_WARMUP_CEILING_PER_S))) return false;
+    const code = (codeTrend ??= fit(options.code));
+    return code?.bounds.lowAbove(0) === true && growth.bounds.exact().slope < JIT_HEAP_RATIO * code.bounds.exact().slope;
   };
 
   const laterHalf = fit(laterHalfOf(groups));
-  const significant = trend.low > limits.rate && trend.p < alpha;
+  const significant = trend.bounds.lowAbove(limits.rate) && trend.p < alpha;
   if (!significant || laterHalf === undefined || laterHalf.points < MIN_HALF_POINTS) {
     // The raw series swings too widely to say; its lows may still climb clearly (a sawtooth that keeps a residue).
-    if (
-      envelope !== undefined &&
-      envelope.blocks >= MIN_BLOCKS_FOR_CLIMBING &&
-      lows !== undefined &&
-      lows.low > limits.rate &&
-      lows.p < alpha &&
-      !jitExplains(lows.slope, lows.low)
-    ) {
+    if (envelope !== undefined && envelope.blocks >= MIN_BLOCKS_FOR_CLIMBING && lows?.bounds.lowAbove(limits.rate) && lows.p < alpha && !jitExplains(lows)) {
       return { shape: 'climbing', trend, lows, blockPoints: envelope.blockPoints };
     }
     return { shape: 'unresolved', trend, laterHalf };
   }
-  if (jitExplains(trend.slope, trend.low) && codeTrend !== undefined) return { shape: 'warming', trend, laterHalf, code: codeTrend };
-  if (laterHalf.low > limits.rate) return { shape: 'growing', trend, laterHalf };
+  if (jitExplains(trend) && codeTrend !== undefined) return { shape: 'warming', trend, laterHalf, code: codeTrend };
+  if (laterHalf.bounds.lowAbove(limits.rate)) return { shape: 'growing', trend, laterHalf };
   if (options.early === true) return { shape: 'unresolved', trend, laterHalf };
   const firstHalf = fit(firstHalfOf(groups));
-  const slowing = laterHalf.high < limits.rate || (firstHalf !== undefined && laterHalf.high < firstHalf.low);
+  const slowing = laterHalf.bounds.highBelow(limits.rate) || (firstHalf !== undefined && laterHalf.bounds.highBelow(firstHalf.bounds.exact().low));
   if (slowing) return { shape: 'settling', trend, laterHalf };
   return { shape: 'growing', trend, laterHalf };
 }

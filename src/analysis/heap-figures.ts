@@ -14,7 +14,7 @@ export function sinceWarmupGrowth(groups: readonly SlopeGroup[]): number {
     const n = g.y.length;
     if (n < 2) continue;
     const k = Math.max(1, Math.min(MIN_STEADY_SAMPLES, n >> 2));
-    largest = Math.max(largest, median(Array.from(g.y).slice(n - k)) - median(Array.from(g.y).slice(0, k)));
+    largest = Math.max(largest, median(part(g.y, n - k, n)) - median(part(g.y, 0, k)));
   }
   return Number.isFinite(largest) ? largest : 0;
 }
@@ -27,10 +27,15 @@ export function halvesGrowth(groups: readonly SlopeGroup[]): number {
     const n = g.t.length;
     if (n < 2) continue;
     const middle = ((g.t[0] ?? 0) + (g.t[n - 1] ?? 0)) / 2;
-    const first: number[] = [];
-    const second: number[] = [];
-    for (let i = 0; i < n; i++) ((g.t[i] ?? 0) < middle ? first : second).push(g.y[i] ?? 0);
-    if (first.length === 0 || second.length === 0) continue;
+    let firstCount = 0;
+    for (let i = 0; i < n; i++) if ((g.t[i] ?? 0) < middle) firstCount++;
+    if (firstCount === 0 || firstCount === n) continue;
+    const first = new Float64Array(firstCount);
+    const second = new Float64Array(n - firstCount);
+    for (let i = 0, f = 0, l = 0; i < n; i++) {
+      if ((g.t[i] ?? 0) < middle) first[f++] = g.y[i] ?? 0;
+      else second[l++] = g.y[i] ?? 0;
+    }
     total += median(second) - median(first);
     counted++;
   }
@@ -38,9 +43,15 @@ export function halvesGrowth(groups: readonly SlopeGroup[]): number {
 }
 
 export function noiseSd(groups: readonly SlopeGroup[]): number {
-  const diffs: number[] = [];
-  for (const g of groups) for (let i = 1; i < g.y.length; i++) diffs.push((g.y[i] ?? 0) - (g.y[i - 1] ?? 0));
-  if (diffs.length === 0) return 0;
+  const diffs = new Float64Array(groups.reduce((sum, g) => sum + Math.max(0, g.y.length - 1), 0));
+  let length = 0;
+  for (const g of groups) for (let i = 1; i < g.y.length; i++) diffs[length++] = (g.y[i] ?? 0) - (g.y[i - 1] ?? 0);
+  if (length === 0) return 0;
   const center = median(diffs);
   return (1.4826 * median(diffs.map((d) => Math.abs(d - center)))) / Math.SQRT2;
+}
+
+/** values[from..to), a view when they are a Float64Array (median sorts a copy of what it is given). */
+function part(values: ArrayLike<number>, from: number, to: number): ArrayLike<number> {
+  return values instanceof Float64Array ? values.subarray(from, to) : Array.prototype.slice.call(values, from, to);
 }

@@ -83,8 +83,12 @@ export function tieSums(values: ArrayLike<number>): TieSums {
 
 /** Sen's (1968) variance of S for one group, eq. 2.6, exactly as scipy.stats.theilslopes evaluates it. */
 export function senVarianceS(t: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = y.length;
-  return (1 / 18) * (n * (n - 1) * (2 * n + 5) - tieSums(t).kendall - tieSums(y).kendall);
+  return senVarianceFromTies(y.length, tieSums(t), tieSums(y));
+}
+
+/** senVarianceS of n points from the tie sums of their t and y, for a caller that has them already. */
+export function senVarianceFromTies(n: number, tiesT: TieSums, tiesY: TieSums): number {
+  return (1 / 18) * (n * (n - 1) * (2 * n + 5) - tiesT.kendall - tiesY.kendall);
 }
 
 /** The median of a sample, as numpy.median: the mean of the two middle values for an even count. */
@@ -116,10 +120,6 @@ export function slopesOf(data: readonly SlopeGroup[] | PairwiseSlopes, fn: strin
   return slopes;
 }
 
-function medianRanks(pairs: number): number[] {
-  return pairs % 2 === 1 ? [(pairs - 1) / 2] : [pairs / 2 - 1, pairs / 2];
-}
-
 /**
  * Only the Theil–Sen slope (the median pairwise slope). Pass a PairwiseSlopes to share the work with
  * theilSen and mannKendall on the same data: it remembers the slopes it has selected.
@@ -141,13 +141,9 @@ export function theilSen(data: readonly SlopeGroup[] | PairwiseSlopes, options: 
   groups.forEach(({ t, y }, g) => {
     varianceS += senVarianceS(t, y) * inflation[g]!;
   });
-  const z = normalQuantile((1 - confidence) / 2);
-  const sigma = Math.sqrt(varianceS); // NaN for a negative variance, as in scipy
-  const highRank = Math.min(roundHalfEven((pairs - z * sigma) / 2), pairs - 1);
-  const lowRank = Math.max(roundHalfEven((pairs + z * sigma) / 2) - 1, 0);
-
+  const { lowRank, highRank } = intervalRanks(pairs, varianceS, confidence);
   const slope = theilSenSlope(slopes);
-  const [low, high] = Number.isNaN(sigma) ? [NaN, NaN] : slopes.select([lowRank, highRank]);
+  const [low, high] = Number.isNaN(lowRank) ? [NaN, NaN] : slopes.select([lowRank, highRank]);
   return {
     slope,
     low: low!,
@@ -158,6 +154,24 @@ export function theilSen(data: readonly SlopeGroup[] | PairwiseSlopes, options: 
     varianceS,
     intercepts: groups.map(({ t, y }) => median(y) - slope * median(t)),
   };
+}
+
+/**
+ * 0-based ranks of the interval's bounds among `pairs` ascending slopes, from the variance of S (already
+ * inflated); NaN for a negative variance (scipy then returns NaN bounds).
+ */
+export function intervalRanks(pairs: number, varianceS: number, confidence: number): { lowRank: number; highRank: number } {
+  const z = normalQuantile((1 - confidence) / 2);
+  const sigma = Math.sqrt(varianceS); // NaN for a negative variance, as in scipy
+  return {
+    lowRank: Math.max(roundHalfEven((pairs + z * sigma) / 2) - 1, 0),
+    highRank: Math.min(roundHalfEven((pairs - z * sigma) / 2), pairs - 1),
+  };
+}
+
+/** 0-based ranks of the median slope: one, or the two middle ones for an even count. */
+export function medianRanks(pairs: number): number[] {
+  return pairs % 2 === 1 ? [(pairs - 1) / 2] : [pairs / 2 - 1, pairs / 2];
 }
 
 function inflationFactors(inflation: number | ArrayLike<number>, groups: number): Float64Array {

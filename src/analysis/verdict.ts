@@ -131,7 +131,7 @@ function unconfirmedSinceWarmup(input: HeapInput, settings: AnalysisSettings): H
   // Growth whose interval clears the limit confirms whatever its shape, and without the trend test:
   // start-up left in the whole window (a curve, a drop) reads as settling and inflates the test's
   // variance for autocorrelation, while every pairwise slope still clears the limit.
-  const grows = whole !== undefined && whole.trend.low > limits.rate;
+  const grows = whole?.trend.bounds.lowAbove(limits.rate) === true;
   if (whole !== undefined && (grows || isLeak(whole, limits))) return undefined;
   const fromS = Math.min(...input.recorded.map((g) => g.t[0] ?? Infinity));
   const trend = whole?.trend;
@@ -227,7 +227,7 @@ function cleanupOf(series: WorkerSeries, heapGroups: readonly SlopeGroup[]): Cle
   const last = heapGroups[heapGroups.length - 1];
   if (cooldown === undefined || last === undefined || last.t.length === 0) return undefined;
   // The baseline of the life that was torn down: the first steady samples of its segment.
-  const baselineBytes = median(Array.from(last.y).slice(0, MIN_STEADY_SAMPLES));
+  const baselineBytes = median(Array.prototype.slice.call(last.y, 0, MIN_STEADY_SAMPLES) as number[]);
   const retainedBytes = cooldown.heapBytes - baselineBytes;
   return { baselineBytes, afterTeardownBytes: cooldown.heapBytes, retainedBytes, ok: retainedBytes <= CLEANUP_TOLERANCE_BYTES };
 }

@@ -40,7 +40,10 @@ const cli = yargs(args)
   .command(reportCommand)
   .command(calibrateCommand)
   .command(listCommand)
-  .demandCommand(1, 'give a command: soak short, soak long, soak run, soak analyze, soak compare, soak report, soak calibrate or soak list (soak --help lists them)')
+  .demandCommand(
+    1,
+    'give a command: soak short, soak long, soak run, soak analyze, soak compare, soak report, soak calibrate or soak list (soak --help lists them)',
+  )
   .strict()
   .recommendCommands()
   .wrap(Math.min(110, process.stderr.columns || 100))

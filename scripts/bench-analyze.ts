@@ -1,0 +1,109 @@
+/**
+ * `npm run bench:analyze`: how long `soak analyze` takes over a day of 1 s samples from 10 workers
+ * (~950K rows), against a plain line-by-line read of the same samples.csv. The day run is generated
+ * once; then, in alternating rounds so machine drift hits every phase alike, each phase runs in a
+ * child process of its own, which reports its wall time and peak RSS (maxRSS) when it ends: one
+ * phase's memory cannot then pollute the next one's figure. Printed: medians and ratios to the read.
+ *
+ * Options: --rounds N (default 3), --keep (leave the generated run in the temp directory).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeDayRun } from './gen-day-csv.js';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
+const rounds = Number(values.rounds);
+
+interface Measure {
+  readonly seconds: number;
+  readonly peakBytes: number;
+}
+
+interface Phase {
+  readonly label: string;
+  /** Module code run in the child: `dir` and `samples` are in scope; it awaits the work and nothing else. */
+  readonly code: string;
+  readonly measures: Measure[];
+}
+
+const src = (path: string): string => JSON.stringify(join(import.meta.dirname, '..', 'src', path));
+
+const phases: readonly Phase[] = [
+  {
+    label: 'plain line-by-line read',
+    code: `
+      const { createReadStream } = await import('node:fs');
+      const { createInterface } = await import('node:readline');
+      let lines = 0;
+      for await (const _ of createInterface({ input: createReadStream(samples), crlfDelay: Infinity })) lines++;
+      if (lines === 0) throw new Error('no lines');`,
+    measures: [],
+  },
+  {
+    label: 'readRun',
+    code: `
+      const { readRun } = await import(${src('run-dir/read-run.js')});
+      await readRun(samples, join(dir, 'events.csv'));`,
+    measures: [],
+  },
+  {
+    label: 'soak analyze (reanalyze)',
+    code: `
+      const { reanalyze } = await import(${src('commands/analyze.js')});
+      await reanalyze({ run: dir });`,
+    measures: [],
+  },
+];
+
+/** Runs one phase in a fresh Node; the time is taken inside it, after module loading, around the work alone. */
+function measure(phase: Phase, dir: string): Promise<Measure> {
+  const script = `
+    const { join } = await import('node:path');
+    const dir = ${JSON.stringify(dir)};
+    const samples = join(dir, 'samples.csv');
+    const start = process.hrtime.bigint();
+    ${phase.code}
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    process.stdout.write(JSON.stringify({ seconds, peakBytes: process.resourceUsage().maxRSS * 1024 }));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Measure) : reject(new Error(`${phase.label} exited ${code}`))));
+  });
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
+
+const root = mkdtempSync(join(tmpdir(), 'soak-bench-analyze-'));
+try {
+  process.stderr.write('generating a 24-hour run of 10 workers at 1 s samples...\n');
+  const dir = join(root, 'day');
+  const day = writeDayRun(dir);
+  // The first analysis writes summary.json; every later one reads it back, as `soak analyze` of a finished run does.
+  await measure(phases[2] as Phase, dir);
+  for (let r = 0; r < rounds; r++) {
+    for (const phase of r % 2 === 0 ? phases : [...phases].reverse()) phase.measures.push(await measure(phase, dir));
+    process.stderr.write(`round ${r + 1}/${rounds} done\n`);
+  }
+  const base = median((phases[0] as Phase).measures.map((m) => m.seconds));
+  console.log(`# bench:analyze on ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
+  console.log(`samples.csv: ${day.sampleRows} rows, ${(day.sampleBytes / 1024 / 1024).toFixed(0)} MB; median of ${rounds} rounds\n`);
+  console.log('| phase | wall | × plain read | peak RSS |');
+  console.log('| --- | --- | --- | --- |');
+  for (const phase of phases) {
+    const seconds = median(phase.measures.map((m) => m.seconds));
+    const peak = Math.max(...phase.measures.map((m) => m.peakBytes));
+    console.log(`| ${phase.label} | ${seconds.toFixed(2)} s | ${(seconds / base).toFixed(1)}x | ${(peak / 1024 / 1024).toFixed(0)} MB |`);
+  }
+} finally {
+  if (!values.keep) rmSync(root, { recursive: true, force: true });
+}
