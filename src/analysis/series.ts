@@ -191,7 +191,7 @@ export class WorkerSeries {
   }
 }
 
-/** The controller's rows: the process RSS and the controller's own post-GC heap, a segment per process that recorded the run. */
+/** The controller's rows: the process RSS and the controller's own post-GC heap (less compiled code, as workers' are judged), a segment per process that recorded the run. */
 export interface ControllerColumns {
   readonly t: Float64Array;
   readonly rss: Float64Array;
@@ -212,7 +212,7 @@ export class RunSeries {
       if (row.phase === 'cooldown') return;
       this.#rssT.push(row.elapsedS);
       this.#rss.push(row.rssBytes);
-      this.#controllerHeap.push(row.heapBytes + row.codeBytes);
+      this.#controllerHeap.push(row.heapBytes);
       this.#controllerSegment.push(row.segment);
       return;
     }

@@ -58,7 +58,7 @@ export interface Summary {
   readonly method: typeof method;
   /** Process-wide resident memory over the steady window: reported, not judged (it is shared by every worker). */
   readonly rss: MemoryTrend | null;
-  /** The controller's own post-GC heap over the steady window: reported, so the tool can be seen not to leak (absent in older runs). */
+  /** The controller's own post-GC heap less V8's compiled code, over the steady window: reported, so the tool can be seen not to leak (absent in older runs). */
   readonly controllerHeap?: MemoryTrend | null;
   /** A run that decided as it went: its looks and whether it stopped before its budget; null for a fixed-length run. */
   readonly sequential: SequentialSummary | null;
