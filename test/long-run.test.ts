@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { resumePoint } from '../src/commands/resume.js';
 import { seededRandom } from '../src/random.js';
 import { sampleColumns } from '../src/run-dir/columns.js';
-import { explain, fixture, readSummary, repoRoot, runCli, tempDir } from './helpers/cli.js';
+import { explain, fixture, interimAt, readSummary, repoRoot, runCli, tempDir, until } from './helpers/cli.js';
 
 interface Row {
   readonly elapsedS: number;
@@ -42,24 +42,6 @@ const events = (dir: string): string[][] =>
     .map((l) => l.split(','));
 
 const digest = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-
-/** Resolves once `check` holds, polling; fails after `timeoutMs`. */
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-const interimAt = (dir: string): number | undefined => {
-  try {
-    const s = readSummary(dir);
-    return s.interim === true ? s.run.elapsedS : undefined;
-  } catch {
-    return undefined;
-  }
-};
 
 test('kill -9 at a random point: soak analyze reads what is there, and --resume finishes the run at its deadline with at most one sample lost', async () => {
   const out = join(tempDir(), 'run');

@@ -4,12 +4,11 @@
  * directory after a kill -9 and starts a new one only once the run is finished.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { type CliResult, explain, readSummary, repoRoot, tempDir } from './helpers/cli.js';
+import { type CliResult, explain, interimAt, readSummary, repoRoot, runProcess, tempDir, until } from './helpers/cli.js';
 
 const installScript = join(repoRoot, 'scripts', 'install-systemd.sh');
 const startScript = join(repoRoot, 'systemd', 'soak-long-start');
@@ -18,16 +17,7 @@ const systemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
 /** A shell script in a child process, its output collected; `onSpawn` sees the child. */
 function runSh(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, onSpawn?: (child: ChildProcess) => void): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', [script, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    onSpawn?.(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runProcess('sh', [script, ...args], { cwd: repoRoot, env, ...(onSpawn === undefined ? {} : { onSpawn }) });
 }
 
 /** A unit file's settings: section -> key -> every value given, in order. */
@@ -67,23 +57,6 @@ const read = (path: string): string | undefined => {
 };
 
 const sampleRows = (dir: string): number => (read(join(dir, 'samples.csv')) ?? '').split('\n').length - 1;
-
-const interimAt = (dir: string): number | undefined => {
-  try {
-    const s = readSummary(dir);
-    return s.interim === true ? s.run.elapsedS : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 test('install-systemd.sh --root installs units that systemd-analyze verify passes, hardened, and keeps an existing soak-long.env', async (t) => {
   const root = tempDir('soak-systemd-root-');

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Summary } from '../../src/run-dir/summary.js';
 
@@ -31,8 +32,17 @@ export function runScript(
   args: readonly string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; onSpawn?: (child: ChildProcess) => void },
 ): Promise<CliResult> {
+  return runProcess(process.execPath, [script, ...args], options);
+}
+
+/** Any command in a child process (a shell script, say), its output collected; `onSpawn` sees the child. */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; onSpawn?: (child: ChildProcess) => void },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
@@ -66,4 +76,23 @@ export function explain(result: CliResult, outDir?: string): string {
     }
   }
   return text;
+}
+
+/** Resolves once `check` holds, polling; fails after `timeoutMs`. */
+export async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** The run time of the interim report in `dir`'s summary.json, if the summary there is one. */
+export function interimAt(dir: string): number | undefined {
+  try {
+    const s = readSummary(dir);
+    return s.interim === true ? s.run.elapsedS : undefined;
+  } catch {
+    return undefined;
+  }
 }
