@@ -160,6 +160,7 @@ export function writeDayRun(dir: string, options: DayRunOptions = {}): DayRun {
     // Compiled code and bytecode (src/sampling/meter.ts): ~2.1 MB at start-up, ~2.5 MB once the JIT is done.
     const codeBytes = Math.round(2_100_000 + Math.min(1, age / 600) * 400_000 + 30_000 * random());
     const heapUsed = Math.round(slot.baseHeap * warm + wander + leaked + 200_000 * gauss() + codeBytes);
+    const handles = 2 + Math.floor(2 * random());
     return {
       time: iso(elapsedS),
       elapsed_s: round(elapsedS, 3),
@@ -174,7 +175,7 @@ export function writeDayRun(dir: string, options: DayRunOptions = {}): DayRun {
       heap_total_bytes: Math.ceil((heapUsed * 1.6) / (256 * 1024)) * 256 * 1024,
       external_bytes: p.external,
       array_buffers_bytes: p.arrayBuffers,
-      active_handles: 2 + Math.floor(2 * random()),
+      active_handles: handles,
       elu: round(0.9 + 0.09 * random(), 4),
       latency_p50_us: Math.round(between(p.p50Us)),
       latency_p99_us: Math.round(between(p.p99Us)),
@@ -182,6 +183,7 @@ export function writeDayRun(dir: string, options: DayRunOptions = {}): DayRun {
       cpu_percent: cpuPercent,
       gc_ms: round(20 + 70 * random(), 2),
       code_bytes: codeBytes,
+      resource_types: handles === 2 ? 'Timeout:2' : 'Timeout:2 FSReqCallback:1',
     };
   };
 
@@ -214,6 +216,7 @@ export function writeDayRun(dir: string, options: DayRunOptions = {}): DayRun {
       cpu_percent: cpuPercent,
       gc_ms: round(40 + 30 * random(), 2),
       code_bytes: Math.round(3_070_000 + 20_000 * random()),
+      resource_types: 'TCPServerWrap:1 Timeout:5',
     });
     for (const slot of slots) {
       if (slot === respawned && downTicks.has(tick)) continue;

@@ -364,6 +364,7 @@ function poolSample(atS: number, heap: number, worker = 'cache#0'): PoolSample {
       ...s.sample,
       timeMs: Date.now() + atS * 1000,
       heapTotal: 0,
+      resourceTypes: '',
       external: 0,
       arrayBuffers: 0,
       activeHandles: 0,

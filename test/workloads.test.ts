@@ -87,6 +87,12 @@ for (const [label, params] of [
       );
       assert.ok(w.decidedAtS !== null, `${w.name} was decided at a look, not at the budget`);
     }
+    // refresh-manager's leaks leave timers running: the handle leak is named by its type.
+    const refresh = summary.workloads.find((w) => w.name === 'refresh-manager');
+    assert.ok(
+      refresh?.workers.some((k) => k.handleTypes?.[0]?.type === 'Timeout' && /Timeout handles grow by \d/.test(k.reason)),
+      `refresh-manager names its Timeout handles: ${refresh?.workers.map((k) => `${k.reason} ${JSON.stringify(k.handleTypes)}`).join('; ')}`,
+    );
     assert.equal(summary.sequential?.stoppedEarly, true, `the run stopped once all were decided (${summary.run.elapsedS}s)`);
   });
 }

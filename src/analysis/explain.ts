@@ -2,7 +2,16 @@
 import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../units.js';
 import type { GrowthLimits } from './growth.js';
 import { CONFIDENCE, windowForHalfWidth } from './trend.js';
-import { CLEANUP_TOLERANCE_BYTES, HANDLE_GROWTH_LIMIT, type AnalysisSettings, type Cleanup, type HeapTrend, type MeasureTrend, type Verdict } from './types.js';
+import {
+  CLEANUP_TOLERANCE_BYTES,
+  HANDLE_GROWTH_LIMIT,
+  type AnalysisSettings,
+  type Cleanup,
+  type HandleTypeGrowth,
+  type HeapTrend,
+  type MeasureTrend,
+  type Verdict,
+} from './types.js';
 
 const rateText = (perHour: number): string => formatRatePerHour(perHour);
 const ciText = (ci: readonly [number, number], confidence: number | undefined): string =>
@@ -15,11 +24,37 @@ export function explainWorker(
     judged: { readonly heap: HeapTrend; readonly limits: GrowthLimits };
     external: MeasureTrend;
     handles: MeasureTrend;
+    handleTypes: readonly HandleTypeGrowth[];
     cleanup: Cleanup | undefined;
     settings: AnalysisSettings;
   },
 ): string {
-  const { judged, external, handles, cleanup, settings } = parts;
+  const reason = workerReason(worker, verdict, parts);
+  // A handle leak beside a leak the reason names first still says which handles.
+  return parts.handles.verdict === 'leak' && parts.handleTypes.length > 0 && !reason.includes('active handles')
+    ? `${reason}; ${handleTypesText(parts.handleTypes)} too`
+    : reason;
+}
+
+/** `Timeout handles grow by 2.1/s, TCPSocketWrap by 12/h`. */
+export function handleTypesText(types: readonly HandleTypeGrowth[]): string {
+  const rate = (perHour: number): string => (perHour >= 360 ? `${(perHour / 3600).toFixed(1)}/s` : `${perHour.toFixed(1)}/h`);
+  return types.map((t, i) => (i === 0 ? `${t.type} handles grow by ${rate(t.perHour)}` : `${t.type} by ${rate(t.perHour)}`)).join(', ');
+}
+
+function workerReason(
+  worker: string,
+  verdict: Verdict,
+  parts: {
+    judged: { readonly heap: HeapTrend; readonly limits: GrowthLimits };
+    external: MeasureTrend;
+    handles: MeasureTrend;
+    handleTypes: readonly HandleTypeGrowth[];
+    cleanup: Cleanup | undefined;
+    settings: AnalysisSettings;
+  },
+): string {
+  const { judged, external, handles, handleTypes, cleanup, settings } = parts;
   const { heap, limits } = judged;
   const limitText = `the ${rateText(settings.thresholds.maxSlopeBytesPerHour)} limit`;
   if (verdict === 'leak') {
@@ -46,7 +81,7 @@ export function explainWorker(
     if (handles.verdict === 'leak') {
       return (
         `${worker} active handles (timers, sockets) grow ${handles.slopePerHour.toFixed(1)}/h (${handles.ci95[0].toFixed(1)} to ${handles.ci95[1].toFixed(1)}/h), ` +
-        `${Math.round(handles.growth)} more over the steady window: something opened is never closed`
+        `${Math.round(handles.growth)} more over the steady window${handleTypes.length > 0 ? ` (${handleTypesText(handleTypes)})` : ''}: something opened is never closed`
       );
     }
     if (cleanup !== undefined && !cleanup.ok) {

@@ -22,6 +22,8 @@ export interface SampleRow {
   readonly externalBytes: number;
   readonly arrayBuffersBytes: number;
   readonly activeHandles: number;
+  /** The active handles by type, `Timeout:12 TCPSocketWrap:3` (absent or '' in files of older versions). */
+  readonly resourceTypes?: string;
   /** Process-wide resident set size. */
   readonly rssBytes: number;
 }
@@ -80,6 +82,8 @@ export interface WorkerColumns {
   readonly errors: Float64Array;
   readonly segment: Int32Array;
   readonly phase: Uint8Array;
+  /** Active handles by type, one column per type seen (0 before it first appeared), aligned with `t`. */
+  readonly handleTypes: ReadonlyMap<string, Float64Array>;
 }
 
 export class WorkerSeries {
@@ -94,6 +98,10 @@ export class WorkerSeries {
   readonly #errors = new Column(float64);
   readonly #segment = new Column((n) => new Int32Array(n));
   readonly #phase = new Column((n) => new Uint8Array(n));
+  readonly #handleTypes = new Map<string, Column<Float64Array>>();
+  /** The last row's resource_types text and its counts: most rows repeat it, so it is parsed once. */
+  #lastTypes = '';
+  #lastCounts: readonly (readonly [string, number])[] = [];
   /** Last operation and error counts per segment: counters restart at zero when a worker is respawned. */
   readonly #counters = new Map<number, { ops: number; errors: number }>();
   #cooldown: CooldownPoint | undefined;
@@ -127,6 +135,33 @@ export class WorkerSeries {
     this.#errors.push(row.errorsTotal);
     this.#segment.push(row.segment);
     this.#phase.push(row.phase === 'steady' ? PointPhase.Steady : PointPhase.Warmup);
+    this.#addHandleTypes(row.resourceTypes ?? '');
+  }
+
+  #addHandleTypes(text: string): void {
+    if (text !== this.#lastTypes) {
+      this.#lastTypes = text;
+      this.#lastCounts =
+        text === ''
+          ? []
+          : text.split(' ').map((entry) => {
+              const colon = entry.lastIndexOf(':');
+              return [entry.slice(0, colon), Number(entry.slice(colon + 1))] as const;
+            });
+    }
+    const index = this.#t.length - 1;
+    for (const [type, count] of this.#lastCounts) {
+      let column = this.#handleTypes.get(type);
+      if (column === undefined) {
+        column = new Column(float64);
+        // A type first seen now had none before.
+        for (let i = 0; i < index; i++) column.push(0);
+        this.#handleTypes.set(type, column);
+      }
+      column.push(Number.isFinite(count) ? count : 0);
+    }
+    // Types not on this row: none of them now.
+    for (const column of this.#handleTypes.values()) if (column.length === index) column.push(0);
   }
 
   get columns(): WorkerColumns {
@@ -140,6 +175,7 @@ export class WorkerSeries {
       errors: this.#errors.view(),
       segment: this.#segment.view(),
       phase: this.#phase.view(),
+      handleTypes: new Map([...this.#handleTypes].map(([type, column]) => [type, column.view()])),
     };
   }
 
@@ -166,6 +202,7 @@ export class WorkerSeries {
         externalBytes: c.external[i] ?? 0,
         arrayBuffersBytes: 0,
         activeHandles: c.handles[i] ?? 0,
+        resourceTypes: [...c.handleTypes].flatMap(([type, counts]) => ((counts[i] ?? 0) > 0 ? [`${type}:${counts[i]}`] : [])).join(' '),
         rssBytes: 0,
       });
     }

@@ -48,6 +48,12 @@ export interface AnalysisSettings {
 
 export type Shape = Growth['shape'];
 
+/** One type of active handle (`Timeout`, `TCPSocketWrap`, ...) and how fast its count grows over the steady window. */
+export interface HandleTypeGrowth {
+  readonly type: string;
+  readonly perHour: number;
+}
+
 /** A judged measure in the units summary.json uses (bytes or handles, per hour). */
 export interface MeasureTrend {
   readonly verdict: Verdict;
@@ -115,6 +121,8 @@ export type WorkerAnalysis =
       readonly heap: HeapTrend;
       readonly external: MeasureTrend;
       readonly handles: MeasureTrend;
+      /** When the handles leak: the types whose counts grow, fastest first (from samples.csv's resource_types). */
+      readonly handleTypes: readonly HandleTypeGrowth[];
       readonly cleanup: Cleanup | undefined;
     }
   | { readonly state: 'insufficient'; readonly worker: string; readonly verdict: 'inconclusive'; readonly reason: string; readonly steadySamples: number }

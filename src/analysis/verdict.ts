@@ -10,7 +10,7 @@ import { halvesGrowth, noiseSd, sinceWarmupGrowth } from './heap-figures.js';
 import type { SlopeGroup } from './pairwise-slopes.js';
 import { PointPhase, type WorkerSeries } from './series.js';
 import { median } from './theil-sen.js';
-import { CONFIDENCE } from './trend.js';
+import { CONFIDENCE, fitTrend } from './trend.js';
 import {
   CLEANUP_TOLERANCE_BYTES,
   HANDLE_GROWTH_LIMIT,
@@ -20,6 +20,7 @@ import {
   worstVerdict,
   type AnalysisSettings,
   type Cleanup,
+  type HandleTypeGrowth,
   type HeapTrend,
   type MeasureTrend,
   type Thresholds,
@@ -185,9 +186,10 @@ export function analyzeWorker(
   const external = judgeOther(groupsOf(window, window.columns.external), externalLimits, settings);
   const handleLimits = { rate: HANDLE_GROWTH_LIMIT / Math.max(heap.steadySpanS, 1), total: Infinity };
   const handles = judgeOther(groupsOf(window, window.columns.handles), handleLimits, settings);
+  const handleTypes = handles.verdict === 'leak' ? growingHandleTypes(window, handles.slopePerHour) : [];
   const cleanup = cleanupOf(series, heapGroups);
   const verdict = worstVerdict([heap.verdict, external.verdict, handles.verdict, cleanup?.ok === false ? 'leak' : 'pass']);
-  const reason = explainWorker(worker, verdict, { judged, external, handles, cleanup, settings });
+  const reason = explainWorker(worker, verdict, { judged, external, handles, handleTypes, cleanup, settings });
   return {
     state: 'fitted',
     worker,
@@ -198,8 +200,22 @@ export function analyzeWorker(
     heap,
     external,
     handles,
+    handleTypes,
     cleanup,
   };
+}
+
+/**
+ * The handle types behind a handle leak: each type's count fitted over the steady window like the
+ * total, those growing by at least a tenth of the total's slope, fastest first (at most three).
+ */
+function growingHandleTypes(window: SteadyWindow, totalPerHour: number): HandleTypeGrowth[] {
+  const found: HandleTypeGrowth[] = [];
+  for (const [type, counts] of window.columns.handleTypes) {
+    const trend = fitTrend(groupsOf(window, counts));
+    if (trend !== undefined && trend.slope * 3600 >= totalPerHour / 10) found.push({ type, perHour: trend.slope * 3600 });
+  }
+  return found.sort((a, b) => b.perHour - a.perHour).slice(0, 3);
 }
 
 function heapInput(window: SteadyWindow, groups: readonly SlopeGroup[]): HeapInput {

@@ -24,6 +24,8 @@ export const sampleColumns = [
   'gc_ms',
   // Of heap_used_bytes, V8's compiled code and bytecode with their metadata: they come and go with the JIT, so the verdict leaves them out.
   'code_bytes',
+  // The active handles and requests by type (`Timeout:12 TCPSocketWrap:3`), so a handle leak can be named.
+  'resource_types',
 ] as const;
 
 export const eventColumns = ['time', 'elapsed_s', 'workload', 'worker', 'thread_id', 'event', 'detail'] as const;

@@ -60,6 +60,7 @@ const sampleFields = [
   'array_buffers_bytes',
   'active_handles',
   'rss_bytes',
+  'resource_types',
 ] as const satisfies readonly SampleColumn[];
 const sample = columnIndexes(sampleFields);
 const eventFields = ['elapsed_s', 'workload', 'worker', 'event', 'detail'] as const satisfies readonly (typeof eventColumns)[number][];
@@ -87,6 +88,7 @@ export async function readRun(samplesPath: string, eventsPath: string): Promise<
       arrayBuffersBytes: r.number(sample.array_buffers_bytes, 0),
       activeHandles: r.number(sample.active_handles, 0),
       rssBytes: r.number(sample.rss_bytes, 0),
+      resourceTypes: r.text(sample.resource_types),
     });
   });
   const outOfMemory = new Map<string, number>();

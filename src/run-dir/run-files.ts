@@ -92,6 +92,7 @@ export class RunFiles {
       round(proc.cpuPercent, 1),
       round(m.gcMs, 2),
       m.codeBytes,
+      m.resourceTypes,
     ]);
   }
 }

@@ -1,5 +1,5 @@
 /** summary.json (schemaVersion 1, the keys in shared/design.md, more added): its types, built from the analysis, and read back. */
-import type { Cleanup, HeapTrend, MeasureTrend, Profile, Thresholds, Verdict, WorkerAnalysis, WorkloadAnalysis } from '../analysis/types.js';
+import type { Cleanup, HandleTypeGrowth, HeapTrend, MeasureTrend, Profile, Thresholds, Verdict, WorkerAnalysis, WorkloadAnalysis } from '../analysis/types.js';
 import type { SequentialOutcome } from '../analysis/decide.js';
 import { lookTimes, SEQUENTIAL_ALPHA } from '../analysis/sequential.js';
 import { CONFIDENCE, TREND_ALPHA } from '../analysis/trend.js';
@@ -176,6 +176,8 @@ export interface WorkerSummary {
   readonly heap: HeapSummary | null;
   readonly external: TrendSummary | null;
   readonly handles: TrendSummary | null;
+  /** When the handles leak: the types whose counts grow (`Timeout`, `TCPSocketWrap`, ...), per hour, fastest first (absent in older runs). */
+  readonly handleTypes?: readonly HandleTypeGrowth[];
   readonly cleanup: Cleanup | null;
 }
 
@@ -289,6 +291,7 @@ function workerSummary(w: WorkerAnalysis, workloadConfidence: number): WorkerSum
     heap: fitted === undefined ? null : heapSummary(fitted.heap, fitted.steadyFromS),
     external: fitted === undefined ? null : trendSummary(fitted.external),
     handles: fitted === undefined ? null : trendSummary(fitted.handles),
+    handleTypes: fitted?.handleTypes ?? [],
     cleanup: fitted?.cleanup ?? null,
   };
 }

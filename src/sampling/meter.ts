@@ -19,6 +19,8 @@ export interface Measurement {
   readonly external: number;
   readonly arrayBuffers: number;
   readonly activeHandles: number;
+  /** The active handles and requests by type, most first: `Timeout:12 TCPSocketWrap:3` (process.getActiveResourcesInfo()). */
+  readonly resourceTypes: string;
   readonly elu: number;
   readonly latencyP50Us: number;
   readonly latencyP99Us: number;
@@ -42,6 +44,7 @@ export class Meter {
     // The cost of the sample to the worker: the collection and the walk over code objects.
     const gcMs = performance.now() - gcStart;
     const memory = process.memoryUsage();
+    const resources = process.getActiveResourcesInfo();
     const elu = performance.eventLoopUtilization(this.#elu);
     this.#elu = performance.eventLoopUtilization();
     const latencyP50Us = this.#latency.count > 0 ? this.#latency.percentile(50) : 0;
@@ -54,13 +57,24 @@ export class Meter {
       heapTotal: memory.heapTotal,
       external: memory.external,
       arrayBuffers: memory.arrayBuffers,
-      activeHandles: process.getActiveResourcesInfo().length,
+      activeHandles: resources.length,
+      resourceTypes: countByType(resources),
       elu: elu.utilization,
       latencyP50Us,
       latencyP99Us,
       gcMs,
     };
   }
+}
+
+/** `Timeout:12 TCPSocketWrap:3`: counts by type, most first (type names hold no blanks or colons). */
+export function countByType(types: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const type of types) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([type, n]) => `${type}:${n}`)
+    .join(' ');
 }
 
 function codeAndBytecodeBytes(): number {
