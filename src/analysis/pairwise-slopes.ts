@@ -596,7 +596,8 @@ export class PairwiseSlopes {
  * The element that would be at `position` if a[from..to) were sorted, rearranging a[from..to) around it
  * (smaller before, larger after). Three-way partitions so long runs of equal slopes cost nothing.
  */
-function quickselect(a: Float64Array, from: number, to: number, position: number, random: () => number): number {
+/** The value at `position` of a[from, to) were it sorted; partially reorders that range (expected O(n)). */
+export function quickselect(a: Float64Array, from: number, to: number, position: number, random: () => number): number {
   let lo = from;
   let hi = to;
   while (hi - lo > 1) {
