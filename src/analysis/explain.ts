@@ -17,18 +17,17 @@ const rateText = (perHour: number): string => formatRatePerHour(perHour);
 const ciText = (ci: readonly [number, number], confidence: number | undefined): string =>
   `${formatConfidence(confidence ?? CONFIDENCE)} CI ${rateText(ci[0])} to ${rateText(ci[1])}`;
 
-export function explainWorker(
-  worker: string,
-  verdict: Verdict,
-  parts: {
-    judged: { readonly heap: HeapTrend; readonly limits: GrowthLimits };
-    external: MeasureTrend;
-    handles: MeasureTrend;
-    handleTypes: readonly HandleTypeGrowth[];
-    cleanup: Cleanup | undefined;
-    settings: AnalysisSettings;
-  },
-): string {
+/** What a worker's reason is made from: its judged figures and the run's settings. */
+export interface WorkerReasonParts {
+  readonly judged: { readonly heap: HeapTrend; readonly limits: GrowthLimits };
+  readonly external: MeasureTrend;
+  readonly handles: MeasureTrend;
+  readonly handleTypes: readonly HandleTypeGrowth[];
+  readonly cleanup: Cleanup | undefined;
+  readonly settings: AnalysisSettings;
+}
+
+export function explainWorker(worker: string, verdict: Verdict, parts: WorkerReasonParts): string {
   const reason = workerReason(worker, verdict, parts);
   // A handle leak beside a leak the reason names first still says which handles.
   return parts.handles.verdict === 'leak' && parts.handleTypes.length > 0 && !reason.includes('active handles')
@@ -42,18 +41,7 @@ export function handleTypesText(types: readonly HandleTypeGrowth[]): string {
   return types.map((t, i) => (i === 0 ? `${t.type} handles grow by ${rate(t.perHour)}` : `${t.type} by ${rate(t.perHour)}`)).join(', ');
 }
 
-function workerReason(
-  worker: string,
-  verdict: Verdict,
-  parts: {
-    judged: { readonly heap: HeapTrend; readonly limits: GrowthLimits };
-    external: MeasureTrend;
-    handles: MeasureTrend;
-    handleTypes: readonly HandleTypeGrowth[];
-    cleanup: Cleanup | undefined;
-    settings: AnalysisSettings;
-  },
-): string {
+function workerReason(worker: string, verdict: Verdict, parts: WorkerReasonParts): string {
   const { judged, external, handles, handleTypes, cleanup, settings } = parts;
   const { heap, limits } = judged;
   const limitText = `the ${rateText(settings.thresholds.maxSlopeBytesPerHour)} limit`;
