@@ -18,8 +18,10 @@ export interface ReportInput {
 
 export function writeReports(outDir: string, input: ReportInput): void {
   const { summary } = input;
-  writeJsonAtomically(join(outDir, 'summary.json'), summary);
   writeAtomically(join(outDir, 'summary.md'), renderMarkdown(summary));
   writeAtomically(join(outDir, 'report.html'), renderReportHtml(input));
   writeAtomically(join(outDir, 'junit.xml'), renderJunit(summary, { strict: input.strict, hostname: hostname() }));
+  // Last: a new summary.json says the other files of the same analysis are there (a script, or the
+  // reader of an interim report, can wait for it).
+  writeJsonAtomically(join(outDir, 'summary.json'), summary);
 }
