@@ -261,9 +261,11 @@ export class RunSeries {
     series.add(row);
   }
 
-  /** Process RSS over time, from the controller's rows (it is process-wide, the same on every row of a tick). */
-  get rss(): { readonly t: Float64Array; readonly bytes: Float64Array } {
-    return { t: this.#rssT.view(), bytes: this.#rss.view() };
+  /** The time of the last thing recorded: a controller row, a worker's sample or its cooldown sample. */
+  get lastElapsedS(): number {
+    let last = this.#rssT.view().at(-1) ?? 0;
+    for (const series of this.#byWorker.values()) last = Math.max(last, series.columns.t.at(-1) ?? 0, series.cooldown?.elapsedS ?? 0);
+    return last;
   }
 
   get controller(): ControllerColumns {

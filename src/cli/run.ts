@@ -29,8 +29,8 @@ type RunArgs = ConfigFlags & { config?: string; json?: boolean; resume?: string 
 
 type RunCommandName = 'short' | 'run' | 'long';
 
-/** What a resume may be given besides --resume: nothing that changes what is recorded. */
-const RESUME_FLAGS: ReadonlySet<string> = new Set(['resume', 'quiet', 'json', 'strict', 'metrics-port', 'metrics-host']);
+/** The config's flags a resume may be given (and --json): none changes what is recorded. */
+const RESUME_FLAGS: ReadonlySet<string> = new Set(['quiet', 'strict', 'metrics-port', 'metrics-host']);
 
 export const flagNames: OptionNames = {
   workloads: '--workload',

@@ -52,12 +52,14 @@ export async function analyzeRecordedRun(
   const { controller } = recorded.series;
   const rss = memoryTrend(controller, controller.rss, steadyFromS);
   const controllerHeap = memoryTrend(controller, controller.heap, steadyFromS);
-  const { t } = recorded.series.rss;
-  let lastElapsedS = t[t.length - 1] ?? 0;
-  for (const list of byWorkload.values()) {
-    for (const w of list) lastElapsedS = Math.max(lastElapsedS, w.columns.t[w.columns.t.length - 1] ?? 0, w.cooldown?.elapsedS ?? 0);
-  }
-  return { workloads, rss, controllerHeap, lastElapsedS, recorded, ...(replayed === undefined ? {} : { sequential: replayed.outcome }) };
+  return {
+    workloads,
+    rss,
+    controllerHeap,
+    lastElapsedS: recorded.series.lastElapsedS,
+    recorded,
+    ...(replayed === undefined ? {} : { sequential: replayed.outcome }),
+  };
 }
 
 /** A controller figure's trend from `fromS`, fitted within each process that recorded the run (a resume starts a new one) and pooled. */

@@ -50,16 +50,11 @@ export async function resumePoint(dir: string, nowMs: number): Promise<ResumePoi
     throw errors.resume(dir, `was due to end at ${new Date(deadlineMs).toISOString()}`, `soak analyze ${dir} reports what it recorded`);
   }
   const recorded = await readRun(samplesPath, join(dir, 'events.csv'));
-  let lastElapsedS = recorded.series.rss.t.at(-1) ?? 0;
   const nextSegments = new Map<string, number>();
   for (const workers of recorded.series.byWorkload().values()) {
-    for (const w of workers) {
-      const { t, segment } = w.columns;
-      lastElapsedS = Math.max(lastElapsedS, t.at(-1) ?? 0);
-      nextSegments.set(w.worker, Math.max(segment.at(-1) ?? 0, w.cooldown?.segment ?? 0) + 1);
-    }
+    for (const w of workers) nextSegments.set(w.worker, Math.max(w.columns.segment.at(-1) ?? 0, w.cooldown?.segment ?? 0) + 1);
   }
-  return { settings, startedAtMs, lastElapsedS, nextSegments };
+  return { settings, startedAtMs, lastElapsedS: recorded.series.lastElapsedS, nextSegments };
 }
 
 function isFinished(dir: string): boolean {

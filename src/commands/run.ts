@@ -149,10 +149,8 @@ export class Soak extends EventEmitter<SoakEvents> {
     const nowMs = Date.now();
     this.#startMs = resume?.startedAtMs ?? nowMs;
     this.#resumes = [...(resume?.settings.resumes ?? [])];
-    const resumed =
-      resume === undefined
-        ? undefined
-        : { atS: round((nowMs - this.#startMs) / 1000, 3), gapS: round((nowMs - this.#startMs) / 1000 - resume.lastElapsedS, 3) };
+    const nowS = (nowMs - this.#startMs) / 1000;
+    const resumed = resume === undefined ? undefined : { atS: round(nowS, 3), gapS: round(nowS - resume.lastElapsedS, 3) };
     if (resumed !== undefined) this.#resumes.push(resumed);
     writeRunSettings(outDir, { schemaVersion: 1, startedAt: new Date(this.#startMs).toISOString(), options: this.#recordedOptions(), resumes: this.#resumes });
     lockRun(outDir);

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { errors, RunFailedError } from '../errors.js';
+import { defaults } from '../options.js';
 import type { WorkerConfig, WorkerResult, WorkerSample, WorkerTask } from '../worker/protocol.js';
 import { OUT_OF_MEMORY_DETAIL, STUCK_DETAIL } from '../run-dir/columns.js';
 import type { LoadedWorkload } from './workload-loader.js';
@@ -51,7 +52,7 @@ export interface PoolOptions {
   readonly listener: PoolListener;
   /** Each worker's old-generation heap limit (worker resourceLimits); default V8's. */
   readonly maxHeapBytes?: number;
-  /** A worker that answers no task for this long is stuck in a loop: recorded, terminated, respawned. Default 60 s. */
+  /** A worker that answers no task for this long is stuck in a loop: recorded, terminated, respawned. Default: the options default (60 s). */
   readonly stuckAfterMs?: number;
   /** Per slot, the segment its first worker gets (a resumed run goes on after the last recorded); default 0. */
   readonly firstSegments?: readonly number[];
@@ -96,7 +97,7 @@ export class WorkloadPool {
     this.threads = threads;
     this.#listener = listener;
     this.#sliceMs = options.sliceMs;
-    this.#stuckAfterMs = options.stuckAfterMs ?? 60_000;
+    this.#stuckAfterMs = options.stuckAfterMs ?? defaults.stuckAfterS * 1000;
     const slots = new SharedArrayBuffer(threads * 2 * Int32Array.BYTES_PER_ELEMENT);
     this.#owners = new Int32Array(slots, 0, threads);
     const generations = new Int32Array(slots, threads * Int32Array.BYTES_PER_ELEMENT, threads);

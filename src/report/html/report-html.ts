@@ -89,13 +89,13 @@ function verdictTable(summary: Summary): string {
 }
 
 function processSection(data: ReportData, id: string): string {
-  const { rss } = data.recorded.series;
+  const recorded = data.recorded.series.controller;
   const chart = renderChart({
     id,
     title: 'Process resident memory (RSS, all workers and the controller)',
     unit: 'bytes',
     xMaxS: data.lastElapsedS,
-    series: [{ index: 0, name: 'RSS', lines: downsampleMinMax({ t: rss.t, y: rss.bytes }, PLOT_BUCKETS, 0, data.lastElapsedS) }],
+    series: [{ index: 0, name: 'RSS', lines: downsampleMinMax({ t: recorded.t, y: recorded.rss }, PLOT_BUCKETS, 0, data.lastElapsedS) }],
     markers: markersFor(data.recorded.events, ''),
   });
   const note =
