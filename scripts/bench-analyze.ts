@@ -7,20 +7,17 @@
  *
  * Options: --rounds N (default 3), --keep (leave the generated run in the temp directory).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type ChildMeasure, measureInChild, median } from './child-measure.js';
 import { writeDayRun } from './gen-day-csv.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
 const rounds = Number(values.rounds);
 
-interface Measure {
-  readonly seconds: number;
-  readonly peakBytes: number;
-}
+type Measure = ChildMeasure;
 
 interface Phase {
   readonly label: string;
@@ -68,20 +65,8 @@ function measure(phase: Phase, dir: string): Promise<Measure> {
     ${phase.code}
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     process.stdout.write(JSON.stringify({ seconds, peakBytes: process.resourceUsage().maxRSS * 1024 }));`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Measure) : reject(new Error(`${phase.label} exited ${code}`))));
-  });
+  return measureInChild(script, dir, phase.label);
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
 
 const root = mkdtempSync(join(tmpdir(), 'soak-bench-analyze-'));
 try {

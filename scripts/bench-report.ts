@@ -16,6 +16,7 @@ import { renderReportHtml } from '../src/report/html/report-html.js';
 import { reanalyze } from '../src/commands/analyze.js';
 import { closeBrowser, openFile } from './chromium.js';
 import { writeDayRun } from './gen-day-csv.js';
+import { median } from './child-measure.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, keep: { type: 'boolean', default: false } } });
 const rounds = Number(values.rounds);
@@ -27,12 +28,6 @@ interface Subject {
   readonly renderMs: number;
   readonly openMs: number[];
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
 
 async function prepare(label: string, durationS: number, root: string): Promise<Subject> {
   const dir = join(root, label);

@@ -184,6 +184,7 @@ export function writeDayRun(dir: string, options: DayRunOptions = {}): DayRun {
       gc_ms: round(20 + 70 * random(), 2),
       code_bytes: codeBytes,
       resource_types: handles === 2 ? 'Timeout:2' : 'Timeout:2 FSReqCallback:1',
+      listener_counts: 'process.message:1',
     };
   };
 
@@ -217,6 +218,7 @@ export function writeDayRun(dir: string, options: DayRunOptions = {}): DayRun {
       gc_ms: round(40 + 30 * random(), 2),
       code_bytes: Math.round(3_070_000 + 20_000 * random()),
       resource_types: 'TCPServerWrap:1 Timeout:5',
+      listener_counts: 'process.SIGINT:1 process.SIGTERM:1',
     });
     for (const slot of slots) {
       if (slot === respawned && downTicks.has(tick)) continue;

@@ -19,6 +19,16 @@ export class UsageError extends Error {
   }
 }
 
+/** A file given as a heap snapshot is not one, or not whole: bad input (exit 2), named with what is wrong. */
+export class SnapshotFileError extends UsageError {
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super(`'${path}' ${problem}`);
+    this.name = 'SnapshotFileError';
+    this.path = path;
+  }
+}
+
 /** The run itself failed (a workload's setup threw, workers kept dying, disk full): exit code 3. */
 export class RunFailedError extends Error {
   readonly exitCode = ExitCode.runFailed;
@@ -128,8 +138,38 @@ export const errors = {
   configInvalid(path: string, problem: string): UsageError {
     return new UsageError(`--config ${path}: ${problem}`);
   },
+  snapshotsUnrelated(earlier: string, later: string, shared: number, objects: number): UsageError {
+    return new UsageError(
+      `'${later}' keeps ${shared} of the ${objects} objects of '${earlier}': they are not snapshots of one process or worker; ` +
+        'give three snapshots of the same one, in the order they were taken',
+    );
+  },
+  snapshotsOutOfOrder(earlier: string, later: string): UsageError {
+    return new UsageError(`'${later}' was taken before '${earlier}' (its objects' ids are older); give the snapshots in the order they were taken`);
+  },
   setupFailed(workload: string, worker: string, message: string): RunFailedError {
     return new RunFailedError(`workload '${workload}' setup failed in ${worker}: ${message}`);
+  },
+  doctorMissing(): UsageError {
+    return new UsageError(
+      '@clinic/doctor is not installed: npm install --no-save @clinic/doctor (it is not installed with soak to keep the install light), ' +
+        'or set SOAK_CLINIC_DOCTOR to the directory of an installed copy',
+    );
+  },
+  /** `where`: the package directory tried (SOAK_CLINIC_DOCTOR) or the package name. */
+  doctorUnloadable(where: string, reason: string): UsageError {
+    return new UsageError(`cannot load @clinic/doctor from '${where}' (${reason}); reinstall it: npm install --no-save @clinic/doctor`);
+  },
+  doctorPathInvalid(path: string): UsageError {
+    return new UsageError(
+      `SOAK_CLINIC_DOCTOR: no @clinic/doctor package at '${path}'; set it to the package's directory, such as <prefix>/node_modules/@clinic/doctor`,
+    );
+  },
+  doctorOutExists(dir: string, file: string): UsageError {
+    return new UsageError(`--out: '${dir}' already holds a doctor report (${file}); choose another directory or remove it`);
+  },
+  doctorRunFailed(workload: string, problem: string): RunFailedError {
+    return new RunFailedError(`workload '${workload}' under Clinic Doctor: ${problem}`);
   },
 };
 

@@ -9,10 +9,30 @@ export { SoakMetrics } from './metrics/prometheus.js';
 export { releaseReport, type ReleaseReportOptions, type ReleaseReportResult } from './commands/report.js';
 export type { ReleaseReport, ReleaseRun, ReleaseWorkload, ReleaseComparison } from './run-dir/release-file.js';
 export type { Calibration } from './report/calibration.js';
+export {
+  diffSnapshots,
+  type SnapshotPaths,
+  type DiffOptions,
+  type SnapshotDiff,
+  type SurvivorGroup,
+  type RetainerStep,
+  type Holder,
+} from './snapshot/diff.js';
+export type { RunSnapshotDiffs, WorkerSnapshotDiff } from './run-dir/snapshot-diffs.js';
+export { doctor, type DoctorOptions, type DoctorResult } from './commands/doctor.js';
 export { defaults, shortDefaults, validateOptions, type Looks, type SoakOptions, type ParamOverride } from './options.js';
 export type { Decision } from './analysis/decide.js';
-export { ExitCode, UsageError, RunFailedError, exitCodeFor } from './errors.js';
-export { defineWorkload, type Workload, type WorkloadContext, type Params, type ParamValue } from './workload.js';
+export { ExitCode, UsageError, RunFailedError, SnapshotFileError, exitCodeFor } from './errors.js';
+export {
+  defineWorkload,
+  type Workload,
+  type WorkloadContext,
+  type Params,
+  type ParamValue,
+  type NamedEmitters,
+  type ListenedEmitter,
+  type ListenerCountable,
+} from './workload.js';
 export type {
   Summary,
   RunFacts,

@@ -61,6 +61,12 @@ export interface SoakOptions {
   reportEveryS: number | undefined;
   /** A worker whose slice does not return within this many seconds is stuck: recorded, terminated and respawned. */
   stuckAfterS: number;
+  /**
+   * Heap snapshots of every worker, one worker at a time, at the start of the steady window
+   * (baseline), halfway to the earliest end (target) and at the end (final), diffed at the end of
+   * the run into snapshot-diff.md: what was born between baseline and target and is still alive.
+   */
+  snapshots: boolean;
 }
 
 /** The smallest --max-heap-per-worker: below it a worker can run out of memory while it starts, before any sample. */
@@ -100,6 +106,7 @@ export const defaults = {
   workloadThresholds: {},
   reportEveryS: undefined,
   stuckAfterS: 60,
+  snapshots: false,
 } as const satisfies Partial<SoakOptions>;
 
 /** Every option: the input's, and the default for the rest (a random seed, the duration's growth limit). */

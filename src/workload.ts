@@ -7,6 +7,21 @@
 export type ParamValue = string | number | boolean;
 export type Params = Record<string, ParamValue>;
 
+/** An emitter as far as counting its listeners goes: node:events' EventEmitter is one. */
+export interface ListenerCountable {
+  eventNames(): (string | symbol)[];
+  listenerCount(eventName: string | symbol): number;
+}
+
+/**
+ * What a sample counts listeners on: an EventEmitter (every event), or an AbortSignal ('abort').
+ * Typed by shape, so that this module's types need no @types/node.
+ */
+export type ListenedEmitter = ListenerCountable | { readonly aborted: boolean };
+
+/** Emitters by name; a name may stand for a family of them (one per downstream), counted together. */
+export type NamedEmitters = Record<string, ListenedEmitter | readonly ListenedEmitter[]>;
+
 export interface WorkloadContext {
   /** Stable slot index of this worker within its pool (0..threads-1); survives respawns. */
   readonly workerIndex: number;
@@ -36,6 +51,12 @@ export interface Workload<P extends Params = Params, S = unknown> {
    * the same state. A throw or rejection counts as an error and the run goes on.
    */
   run(state: S, ctx: WorkloadContext): unknown;
+  /**
+   * The long-lived emitters of the state, by name, whose event listeners every sample counts
+   * (`{ lifecycle: state.lifecycle, breakers: [...] }`), so a listener added per operation and never
+   * removed is named. The worker's `process` and the context's `signal` are always counted.
+   */
+  emitters?(state: S): NamedEmitters;
   /** Called once per worker after the last operation, before the worker is stopped. */
   teardown?(state: S, ctx: WorkloadContext): unknown;
 }

@@ -17,7 +17,10 @@ async function usageError(args: string[], message: RegExp): Promise<void> {
 }
 
 test('an unknown command', () =>
-  usageError(['frobnicate'], /^soak: unknown command 'frobnicate'; commands are short, long, run, analyze, compare, report, calibrate, list/));
+  usageError(
+    ['frobnicate'],
+    /^soak: unknown command 'frobnicate'; commands are short, long, run, analyze, compare, report, snapshot-diff, calibrate, list, doctor/,
+  ));
 test('compare without its runs names both', () =>
   usageError(['compare'], /^soak compare: missing <baseline> <candidate>; usage: soak compare <baseline> <candidate>$/));
 test('compare with one run names the other', () =>
@@ -63,6 +66,16 @@ test('an interval too long for the duration', () =>
 test('a plugin path that does not exist', () =>
   usageError(['run', '--workload', './nope/missing.mjs'], /^soak run: --workload: no file at '\.\/nope\/missing\.mjs'/));
 test('a plugin that exports no run', () => usageError(['run', '--workload', fixture('no-run.mjs')], /exports no run function/));
+for (const hook of ['setup', 'teardown', 'emitters']) {
+  test(`a plugin whose ${hook} is not a function`, () => {
+    const file = join(tempDir(), 'w.mjs');
+    writeFileSync(file, `export default { name: 'w', run() {}, ${hook}: { lifecycle: null } };`);
+    return usageError(
+      ['run', '--workload', file],
+      new RegExp(`^soak run: --workload: '.*w\\.mjs' exports ${hook} that is not a function; make it one or leave it out$`),
+    );
+  });
+}
 test('a TypeScript plugin', () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'w.ts'), 'export default {}');

@@ -58,7 +58,7 @@ test('a clean plugin passes and the samples follow the contract', async () => {
   assert.equal(
     header,
     'time,elapsed_s,segment,phase,workload,worker,thread_id,ops_total,errors_total,heap_used_bytes,' +
-      'heap_total_bytes,external_bytes,array_buffers_bytes,active_handles,elu,latency_p50_us,latency_p99_us,rss_bytes,cpu_percent,gc_ms,code_bytes,resource_types',
+      'heap_total_bytes,external_bytes,array_buffers_bytes,active_handles,elu,latency_p50_us,latency_p99_us,rss_bytes,cpu_percent,gc_ms,code_bytes,resource_types,listener_counts',
   );
   const byWorker = new Map<string, string[][]>();
   for (const row of rows) {

@@ -199,7 +199,7 @@ test('a full disk (the file-size limit) stops the run with exit code 3, the CSVs
   assert.equal(lines.length, 1, result.stderr);
   assert.match(lines[0] ?? '', /reached the size limit \(ulimit -f\); raise it, then continue with --resume /);
   const recorded = rows(out);
-  assert.ok(recorded.length > 20, 'what was recorded is there');
+  assert.ok(recorded.length >= 10, `what was recorded is there (${recorded.length} rows)`);
   assert.deepEqual(
     readdirSync(out).filter((f) => f.endsWith('.tmp')),
     [],

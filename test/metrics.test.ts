@@ -129,6 +129,11 @@ test('a run serves its live metrics on loopback, and they are the samples it rec
     assert.equal(one('soak_worker_ops_total', labels), Number(last[col('ops_total')]), `${worker} ops`);
     assert.equal(one('soak_worker_external_bytes', labels), Number(last[col('external_bytes')]));
     assert.equal(one('soak_worker_active_handles', labels), Number(last[col('active_handles')]));
+    const listeners = (last[col('listener_counts')] ?? '').split(' ').filter(Boolean);
+    assert.equal(
+      one('soak_worker_event_listeners', labels),
+      listeners.reduce((sum, e) => sum + Number(e.slice(e.lastIndexOf(':') + 1)), 0),
+    );
   }
   const slope = one('soak_workload_heap_slope_bytes_per_hour', { workload: 'clean-plugin' });
   assert.ok(Number.isFinite(slope), `a provisional slope: ${slope}`);

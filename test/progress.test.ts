@@ -365,6 +365,7 @@ function poolSample(atS: number, heap: number, worker = 'cache#0'): PoolSample {
       timeMs: Date.now() + atS * 1000,
       heapTotal: 0,
       resourceTypes: '',
+      listenerCounts: '',
       external: 0,
       arrayBuffers: 0,
       activeHandles: 0,

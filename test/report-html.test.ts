@@ -12,7 +12,7 @@ import { writeDayRun } from '../scripts/gen-day-csv.js';
 import { formatTick, timeTicks, valueAxis } from '../src/report/html/axis.js';
 import { counterRate, downsampleMinMax } from '../src/report/html/downsample.js';
 import { escapeHtml } from '../src/report/html/escape.js';
-import { PLOT_BUCKETS } from '../src/report/html/svg-chart.js';
+import { PLOT_BUCKETS, renderChart } from '../src/report/html/svg-chart.js';
 import { seededRandom } from '../src/random.js';
 import { closeBrowser, openFile } from '../scripts/chromium.js';
 import { explain, fixture, readSummary, runCli, tempDir } from './helpers/cli.js';
@@ -57,6 +57,31 @@ test('downsampling passes short series through and never joins two lives or a ga
     { t: [5, 6], y: [9, 10] },
   ]);
   assert.deepEqual(downsampleMinMax({ t, y: t }, 10, 2, 4), [{ t: [2, 3, 4], y: [2, 3, 4] }], 'points outside the window are left out');
+});
+
+test('a stretch of one sample is drawn as a dot the hover reads, not as an empty polyline', () => {
+  const svg = renderChart({
+    id: 'c0',
+    title: 'heap',
+    unit: 'bytes',
+    xMaxS: 10,
+    series: [
+      {
+        index: 0,
+        name: 'w#0',
+        lines: [
+          { t: [1, 2], y: [5, 6] },
+          { t: [9], y: [7] },
+        ],
+      },
+    ],
+  });
+  const lines = [...svg.matchAll(/<polyline class="([^"]+)"[^>]* points="([^"]+)"/g)].map((m) => ({ cls: m[1], points: m[2]?.split(' ') }));
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0]?.cls, 'series');
+  assert.equal(lines[1]?.cls, 'series lone');
+  assert.equal(lines[1]?.points?.length, 2, 'the lone point doubled: a zero-length line that round caps draw');
+  assert.equal(lines[1]?.points?.[0], lines[1]?.points?.[1]);
 });
 
 test('operation rates restart with a respawned worker instead of going negative', () => {
@@ -111,6 +136,9 @@ test("a real run's report.html renders in Chromium: charts, fitted lines, marker
     '32KB/s',
     '--duration',
     '20s',
+    // A fixed window, so both lives of worker 1 (it dies at 10 s) are in it whatever the warm-up search finds.
+    '--warmup',
+    '3s',
     '--threads',
     '2',
     '--quiet',
@@ -149,7 +177,7 @@ test("a real run's report.html renders in Chromium: charts, fitted lines, marker
     assert.equal(page$.images, 0, 'no injected element');
     assert.ok(page$.text.includes(HOSTILE), 'the crash message is shown as text');
     assert.equal(page$.verdictRows, 1);
-    assert.equal(page$.charts.length, 1 + 6, 'RSS, then six charts for the workload');
+    assert.equal(page$.charts.length, 1 + 7, 'RSS, then seven charts for the workload');
     for (const chart of page$.charts) {
       assert.ok(chart.lines.length > 0 && chart.lines.every((l) => l.points >= 2), `${chart.title}: lines drawn`);
       assert.ok(Math.max(...chart.lines.map((l) => l.width)) > 100, `${chart.title}: lines span the plot`);
@@ -214,7 +242,7 @@ test("a day of 1 s samples from 10 workers: the leaking worker found, and a repo
     assert.deepEqual(errors, []);
     assert.deepEqual(requests, []);
     const charts = await page.locator('svg.chart').count();
-    assert.equal(charts, 1 + 2 * 6, 'RSS, then six charts per workload');
+    assert.equal(charts, 1 + 2 * 7, 'RSS, then seven charts per workload');
     assert.ok((await page.locator('svg.chart line.marker.respawn').count()) > 0, 'the respawn marked');
   } finally {
     await close();

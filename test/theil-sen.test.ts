@@ -420,3 +420,26 @@ test('fitTrend beyond EXACT_POINTS puts a bound that contradicts its estimate ri
     assert.equal(estimatedHigh.high, high);
   }
 });
+
+test('a count that never changes within a life fits flat exactly, whatever its level in each life', () => {
+  const life = (from: number, n: number, level: number): SlopeGroup => ({
+    t: Float64Array.from({ length: n }, (_, i) => from + i),
+    y: new Float64Array(n).fill(level),
+  });
+  // One short life and one long enough for the estimated fit (over EXACT_POINTS), at different levels.
+  const trend = fitTrend([life(0, 50, 12), life(100, 20_000, 14)]);
+  assert.ok(trend !== undefined);
+  assert.deepEqual(
+    { slope: trend.slope, low: trend.low, high: trend.high, p: trend.p, inflation: trend.inflation, points: trend.points, spanS: trend.spanS },
+    { slope: 0, low: 0, high: 0, p: 1, inflation: 1, points: 20_050, spanS: 49 + 19_999 },
+  );
+  assert.equal(trend.bounds.highBelow(1e-9), true);
+  assert.equal(trend.bounds.highBelow(0), false);
+  assert.equal(trend.bounds.lowAbove(-1e-9), true);
+  assert.equal(trend.bounds.lowAbove(0), false);
+  // One change anywhere and it is fitted as before: not flat at zero width.
+  const changed = life(0, 50, 12);
+  (changed.y as Float64Array)[49] = 13;
+  const moved = fitTrend([changed]);
+  assert.ok(moved !== undefined && moved.p < 0.5, JSON.stringify(moved));
+});

@@ -62,14 +62,16 @@ test('soak short decides every clean built-in workload pass within its budget, a
   }
 });
 
-for (const [label, params] of [
+for (const [label, params, listenerLeak] of [
   [
     'inproc webhook (dedup map), cache, circuit-breaker (listener), refresh-manager (interval)',
     ['webhook.leak=dedup', 'cache.leak=side-index', 'circuit-breaker.leak=listener', 'refresh-manager.leak=interval'],
+    { workload: 'circuit-breaker', key: 'breakers.state' },
   ],
   [
     'http webhook (per-request listener), circuit-breaker (timer), refresh-manager (watchdog handle)',
     ['webhook.transport=http', 'webhook.leak=listener', 'circuit-breaker.leak=timer', 'refresh-manager.leak=handle'],
+    { workload: 'webhook', key: 'lifecycle.shutdown' },
   ],
 ] as const) {
   test(`leak switches are found by soak short before its budget: ${label}`, async () => {
@@ -93,6 +95,18 @@ for (const [label, params] of [
       refresh?.workers.some((k) => k.handleTypes?.[0]?.type === 'Timeout' && /Timeout handles grow by \d/.test(k.reason)),
       `refresh-manager names its Timeout handles: ${refresh?.workers.map((k) => `${k.reason} ${JSON.stringify(k.handleTypes)}`).join('; ')}`,
     );
+    // The listener leak is named by the emitter and event its workload's `emitters` hook counts.
+    const listening = summary.workloads.find((w) => w.name === listenerLeak.workload);
+    const named = new RegExp(`${listenerLeak.key.replace('.', '\\.')} listeners grow by \\d`);
+    assert.ok(
+      listening?.workers.some((k) => k.listenerTypes?.[0]?.type === listenerLeak.key && named.test(k.reason)),
+      `${listenerLeak.workload} names its ${listenerLeak.key} listeners: ${listening?.workers.map((k) => `${k.reason} ${JSON.stringify(k.listenerTypes)}`).join('; ')}`,
+    );
+    // Only there: the other workloads' listener counts do not grow.
+    for (const w of summary.workloads) {
+      if (w.name !== listenerLeak.workload)
+        for (const k of w.workers) assert.notEqual(k.listeners?.verdict, 'leak', `${k.worker}: ${JSON.stringify(k.listeners)}`);
+    }
     assert.equal(summary.sequential?.stoppedEarly, true, `the run stopped once all were decided (${summary.run.elapsedS}s)`);
   });
 }

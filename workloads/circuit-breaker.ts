@@ -21,8 +21,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
-import { defineWorkload } from '../src/workload.js';
-import type { WorkloadContext } from '../src/workload.js';
+import { defineWorkload, type NamedEmitters, type WorkloadContext } from '../src/workload.js';
 
 const LEAKS = ['none', 'listener', 'timer'] as const;
 type Leak = (typeof LEAKS)[number];
@@ -428,6 +427,10 @@ export default defineWorkload({
       inflight: new Set(),
       nextRequestId: 1,
     };
+  },
+
+  emitters(state: State): NamedEmitters {
+    return { breakers: state.clients.map((c) => c.breaker) };
   },
 
   async run(state: State, ctx: WorkloadContext): Promise<Outcome> {

@@ -1396,6 +1396,10 @@ export default defineWorkload<WebhookParams, WebhookState>({
     return { settings, source, receiver, http: transport, seq: 0 };
   },
 
+  emitters(state) {
+    return state.http === null ? { lifecycle: state.receiver.lifecycle } : { lifecycle: state.receiver.lifecycle, requests: state.http.abort.signal };
+  },
+
   run(state, ctx) {
     if (state.http === null) {
       runInproc(state, ctx);

@@ -11,6 +11,7 @@ import {
   type HeapTrend,
   type MeasureTrend,
   type Verdict,
+  type WorkerAnalysis,
 } from './types.js';
 
 const rateText = (perHour: number): string => formatRatePerHour(perHour);
@@ -23,26 +24,32 @@ export interface WorkerReasonParts {
   readonly external: MeasureTrend;
   readonly handles: MeasureTrend;
   readonly handleTypes: readonly HandleTypeGrowth[];
+  readonly listeners: MeasureTrend;
+  readonly listenerTypes: readonly HandleTypeGrowth[];
   readonly cleanup: Cleanup | undefined;
   readonly settings: AnalysisSettings;
 }
 
 export function explainWorker(worker: string, verdict: Verdict, parts: WorkerReasonParts): string {
-  const reason = workerReason(worker, verdict, parts);
-  // A handle leak beside a leak the reason names first still says which handles.
-  return parts.handles.verdict === 'leak' && parts.handleTypes.length > 0 && !reason.includes('active handles')
-    ? `${reason}; ${handleTypesText(parts.handleTypes)} too`
-    : reason;
+  let reason = workerReason(worker, verdict, parts);
+  // Handles or listeners that grow are named, also beside a reason that speaks of something else first.
+  if (parts.handleTypes.length > 0 && !reason.includes('active handles')) {
+    reason = `${reason}; ${countTypesText(parts.handleTypes, 'handles')} too`;
+  }
+  if (parts.listenerTypes.length > 0 && !reason.includes('event listeners')) {
+    reason = `${reason}; ${countTypesText(parts.listenerTypes, 'listeners')} too`;
+  }
+  return reason;
 }
 
-/** `Timeout handles grow by 2.1/s, TCPSocketWrap by 12/h`. */
-export function handleTypesText(types: readonly HandleTypeGrowth[]): string {
+/** `Timeout handles grow by 2.1/s, TCPSocketWrap by 12/h`, or `lifecycle.shutdown listeners grow by 2.1/s`. */
+export function countTypesText(types: readonly HandleTypeGrowth[], noun: 'handles' | 'listeners'): string {
   const rate = (perHour: number): string => (perHour >= 360 ? `${(perHour / 3600).toFixed(1)}/s` : `${perHour.toFixed(1)}/h`);
-  return types.map((t, i) => (i === 0 ? `${t.type} handles grow by ${rate(t.perHour)}` : `${t.type} by ${rate(t.perHour)}`)).join(', ');
+  return types.map((t, i) => (i === 0 ? `${t.type} ${noun} grow by ${rate(t.perHour)}` : `${t.type} by ${rate(t.perHour)}`)).join(', ');
 }
 
 function workerReason(worker: string, verdict: Verdict, parts: WorkerReasonParts): string {
-  const { judged, external, handles, handleTypes, cleanup, settings } = parts;
+  const { judged, external, handles, handleTypes, listeners, listenerTypes, cleanup, settings } = parts;
   const { heap, limits } = judged;
   const limitText = `the ${rateText(settings.thresholds.maxSlopeBytesPerHour)} limit`;
   if (verdict === 'leak') {
@@ -69,7 +76,13 @@ function workerReason(worker: string, verdict: Verdict, parts: WorkerReasonParts
     if (handles.verdict === 'leak') {
       return (
         `${worker} active handles (timers, sockets) grow ${handles.slopePerHour.toFixed(1)}/h (${handles.ci95[0].toFixed(1)} to ${handles.ci95[1].toFixed(1)}/h), ` +
-        `${Math.round(handles.growth)} more over the steady window${handleTypes.length > 0 ? ` (${handleTypesText(handleTypes)})` : ''}: something opened is never closed`
+        `${Math.round(handles.growth)} more over the steady window${handleTypes.length > 0 ? ` (${countTypesText(handleTypes, 'handles')})` : ''}: something opened is never closed`
+      );
+    }
+    if (listeners.verdict === 'leak') {
+      return (
+        `${worker} event listeners grow ${listeners.slopePerHour.toFixed(1)}/h (${listeners.ci95[0].toFixed(1)} to ${listeners.ci95[1].toFixed(1)}/h), ` +
+        `${Math.round(listeners.growth)} more over the steady window${listenerTypes.length > 0 ? ` (${countTypesText(listenerTypes, 'listeners')})` : ''}: a listener added is never removed`
       );
     }
     if (cleanup !== undefined && !cleanup.ok) {
@@ -111,9 +124,21 @@ function workerReason(worker: string, verdict: Verdict, parts: WorkerReasonParts
       `${rateText(which.laterHalf.slopePerHour)} (${ciText(which.laterHalf.ci95, settings.confidence)}), slowing down: warm-up may still be settling; run longer`
     );
   }
+  const limitPerHour = which === handles ? (HANDLE_GROWTH_LIMIT / Math.max(heap.steadySpanS, 1)) * 3600 : limits.rate * 3600;
+  const slopeText = which === handles ? `${which.slopePerHour.toFixed(1)}/h` : rateText(which.slopePerHour);
+  if (which.ci95[0] > limitPerHour) {
+    // The interval is over the limit; what holds the verdict back is the trend test, or the later half.
+    const alpha = 1 - (settings.confidence ?? CONFIDENCE);
+    const inflation =
+      which.autocorrelationInflation > 1.05 ? `, its variance ${which.autocorrelationInflation.toFixed(1)}x for the samples' autocorrelation` : '';
+    return which.trendP >= alpha
+      ? `${worker} ${what} grows ${slopeText} with its interval over the limit, but its trend test is not significant at this level ` +
+          `(Mann-Kendall p = ${pText(which.trendP)}, needs under ${pText(alpha)}${inflation}): a longer run would decide`
+      : `${worker} ${what} grows ${slopeText} with its interval over the limit, but its later half is not yet clearly over it ` +
+          '(growth that slows down is warm-up settling): a longer run would decide';
+  }
   // The interval's half-width shrinks about as T^-1.5 at a fixed interval; at half the distance to the limit the
   // interval clears the limit in ~97 % of runs, so that is the window advised.
-  const limitPerHour = which === handles ? (HANDLE_GROWTH_LIMIT / Math.max(heap.steadySpanS, 1)) * 3600 : limits.rate * 3600;
   const distance = Math.abs(which.slopePerHour - limitPerHour);
   const needS = windowForHalfWidth(heap.steadySpanS, which.minDetectableSlopePerHour, distance / 2);
   const advice =
@@ -121,14 +146,39 @@ function workerReason(worker: string, verdict: Verdict, parts: WorkerReasonParts
       ? `a steady window of about ${formatDuration(Math.ceil(needS))} would decide`
       : 'a longer run would decide';
   return (
-    `${worker} ${what} slope ${which === handles ? `${which.slopePerHour.toFixed(1)}/h` : rateText(which.slopePerHour)} is not clearly on either side of its limit; ` +
+    `${worker} ${what} slope ${slopeText} is not clearly on either side of its limit; ` +
     `this run resolves slopes to ±${which === handles ? which.minDetectableSlopePerHour.toFixed(1) : rateText(which.minDetectableSlopePerHour)}, ${advice}`
   );
+}
+
+/** A p-value or level in two digits: `0.0032`, `1.0e-6`. */
+function pText(p: number): string {
+  return p >= 0.001 ? p.toPrecision(2) : p.toExponential(1);
 }
 
 /** `2.5 MB/h (99.7% CI ..., minima of 10-sample blocks)`: the slope of the lows, for a worker or per worker pooled. */
 function lowsText(envelope: NonNullable<MeasureTrend['envelope']>, unit: string, confidence: number | undefined): string {
   return `${rateText(envelope.lowsSlopePerHour)}${unit} (${ciText(envelope.lowsCi95, confidence)}, minima of ${envelope.blockPoints}-sample blocks)`;
+}
+
+/**
+ * For a workload's reason: the handles and listeners its workers name as growing, each from the worker
+ * where they grow fastest (`; lifecycle.shutdown listeners grow by 12.0/s in webhook#1`), or ''.
+ */
+export function namedCountsText(workers: readonly WorkerAnalysis[]): string {
+  let text = '';
+  for (const [key, noun] of [
+    ['handleTypes', 'handles'],
+    ['listenerTypes', 'listeners'],
+  ] as const) {
+    let fastest: { worker: string; types: readonly HandleTypeGrowth[] } | undefined;
+    for (const w of workers) {
+      const types = w.state === 'fitted' ? w[key] : [];
+      if ((types[0]?.perHour ?? 0) > (fastest?.types[0]?.perHour ?? 0)) fastest = { worker: w.worker, types };
+    }
+    if (fastest !== undefined) text += `; ${countTypesText(fastest.types, noun)} in ${fastest.worker}`;
+  }
+  return text;
 }
 
 export function pooledLeakReason(name: string, heap: HeapTrend, workers: number, confidence: number | undefined): string {

@@ -24,6 +24,8 @@ export interface SampleRow {
   readonly activeHandles: number;
   /** The active handles by type, `Timeout:12 TCPSocketWrap:3` (absent or '' in files of older versions). */
   readonly resourceTypes?: string;
+  /** Event listeners by emitter and event, `lifecycle.shutdown:40 process.exit:1` (absent or '' in files of older versions). */
+  readonly listenerCounts?: string;
   /** Process-wide resident set size. */
   readonly rssBytes: number;
 }
@@ -56,6 +58,62 @@ class Column<T extends TypedArray> {
 
 const float64 = (n: number): Float64Array => new Float64Array(n);
 
+/** A count-by-key column's text (`Timeout:12 TCPSocketWrap:3`) as its keys and counts (a count that is not a number reads as 0). */
+export function parseCounts(text: string): (readonly [string, number])[] {
+  if (text === '') return [];
+  return text.split(' ').map((entry) => {
+    const colon = entry.lastIndexOf(':');
+    const count = Number(entry.slice(colon + 1));
+    return [entry.slice(0, colon), Number.isFinite(count) ? count : 0] as const;
+  });
+}
+
+/**
+ * A count-by-key column's text (`Timeout:12 TCPSocketWrap:3`) as one column per key seen, 0 where a
+ * row lacks the key (before it first appeared, or after it went), and the row's total.
+ */
+class CountsByKey {
+  readonly #columns = new Map<string, Column<Float64Array>>();
+  readonly #total = new Column(float64);
+  /** The last row's text and its counts: most rows repeat it, so it is parsed once. */
+  #lastText = '';
+  #lastCounts: readonly (readonly [string, number])[] = [];
+  #lastTotal = 0;
+
+  /** `index`: the row's index, the number of rows added before it. */
+  add(text: string, index: number): void {
+    if (text !== this.#lastText) {
+      this.#lastText = text;
+      this.#lastCounts = parseCounts(text);
+      this.#lastTotal = this.#lastCounts.reduce((sum, [, count]) => sum + count, 0);
+    }
+    this.#total.push(this.#lastTotal);
+    for (const [key, count] of this.#lastCounts) {
+      let column = this.#columns.get(key);
+      if (column === undefined) {
+        column = new Column(float64);
+        for (let i = 0; i < index; i++) column.push(0);
+        this.#columns.set(key, column);
+      }
+      column.push(count);
+    }
+    for (const column of this.#columns.values()) if (column.length === index) column.push(0);
+  }
+
+  get total(): Float64Array {
+    return this.#total.view();
+  }
+
+  get byKey(): ReadonlyMap<string, Float64Array> {
+    return new Map([...this.#columns].map(([key, column]) => [key, column.view()]));
+  }
+}
+
+/** Row `i` of count-by-key columns as their text again. */
+function countsText(byKey: ReadonlyMap<string, Float64Array>, i: number): string {
+  return [...byKey].flatMap(([key, counts]) => ((counts[i] ?? 0) > 0 ? [`${key}:${counts[i]}`] : [])).join(' ');
+}
+
 /** The recorded phase of a point: warm-up as the controller marked it, or steady. */
 export enum PointPhase {
   Warmup = 0,
@@ -84,6 +142,10 @@ export interface WorkerColumns {
   readonly phase: Uint8Array;
   /** Active handles by type, one column per type seen (0 before it first appeared), aligned with `t`. */
   readonly handleTypes: ReadonlyMap<string, Float64Array>;
+  /** Event listeners on the named emitters, all of them. */
+  readonly listeners: Float64Array;
+  /** Event listeners per emitter and event (`lifecycle.shutdown`), one column per key seen, aligned with `t`. */
+  readonly listenerTypes: ReadonlyMap<string, Float64Array>;
 }
 
 export class WorkerSeries {
@@ -98,10 +160,8 @@ export class WorkerSeries {
   readonly #errors = new Column(float64);
   readonly #segment = new Column((n) => new Int32Array(n));
   readonly #phase = new Column((n) => new Uint8Array(n));
-  readonly #handleTypes = new Map<string, Column<Float64Array>>();
-  /** The last row's resource_types text and its counts: most rows repeat it, so it is parsed once. */
-  #lastTypes = '';
-  #lastCounts: readonly (readonly [string, number])[] = [];
+  readonly #handleTypes = new CountsByKey();
+  readonly #listeners = new CountsByKey();
   /** Last operation and error counts per segment: counters restart at zero when a worker is respawned. */
   readonly #counters = new Map<number, { ops: number; errors: number }>();
   #cooldown: CooldownPoint | undefined;
@@ -135,33 +195,9 @@ export class WorkerSeries {
     this.#errors.push(row.errorsTotal);
     this.#segment.push(row.segment);
     this.#phase.push(row.phase === 'steady' ? PointPhase.Steady : PointPhase.Warmup);
-    this.#addHandleTypes(row.resourceTypes ?? '');
-  }
-
-  #addHandleTypes(text: string): void {
-    if (text !== this.#lastTypes) {
-      this.#lastTypes = text;
-      this.#lastCounts =
-        text === ''
-          ? []
-          : text.split(' ').map((entry) => {
-              const colon = entry.lastIndexOf(':');
-              return [entry.slice(0, colon), Number(entry.slice(colon + 1))] as const;
-            });
-    }
     const index = this.#t.length - 1;
-    for (const [type, count] of this.#lastCounts) {
-      let column = this.#handleTypes.get(type);
-      if (column === undefined) {
-        column = new Column(float64);
-        // A type first seen now had none before.
-        for (let i = 0; i < index; i++) column.push(0);
-        this.#handleTypes.set(type, column);
-      }
-      column.push(Number.isFinite(count) ? count : 0);
-    }
-    // Types not on this row: none of them now.
-    for (const column of this.#handleTypes.values()) if (column.length === index) column.push(0);
+    this.#handleTypes.add(row.resourceTypes ?? '', index);
+    this.#listeners.add(row.listenerCounts ?? '', index);
   }
 
   get columns(): WorkerColumns {
@@ -175,7 +211,9 @@ export class WorkerSeries {
       errors: this.#errors.view(),
       segment: this.#segment.view(),
       phase: this.#phase.view(),
-      handleTypes: new Map([...this.#handleTypes].map(([type, column]) => [type, column.view()])),
+      handleTypes: this.#handleTypes.byKey,
+      listeners: this.#listeners.total,
+      listenerTypes: this.#listeners.byKey,
     };
   }
 
@@ -202,7 +240,8 @@ export class WorkerSeries {
         externalBytes: c.external[i] ?? 0,
         arrayBuffersBytes: 0,
         activeHandles: c.handles[i] ?? 0,
-        resourceTypes: [...c.handleTypes].flatMap(([type, counts]) => ((counts[i] ?? 0) > 0 ? [`${type}:${counts[i]}`] : [])).join(' '),
+        resourceTypes: countsText(c.handleTypes, i),
+        listenerCounts: countsText(c.listenerTypes, i),
         rssBytes: 0,
       });
     }

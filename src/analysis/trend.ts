@@ -62,8 +62,19 @@ export function fitTrend(groups: readonly SlopeGroup[], confidence: number = CON
   if (usable.length === 0) return undefined;
   const points = usable.reduce((sum, g) => sum + g.t.length, 0);
   const spanS = usable.reduce((sum, g) => sum + ((g.t[g.t.length - 1] ?? 0) - (g.t[0] ?? 0)), 0);
+  // A count that never changes within a life (handles, listeners, for most of a day): every pairwise
+  // slope is 0 and every pair a tie, so the fit is known without building them (S = 0, p = 1).
+  if (usable.every(isConstant)) return { points, spanS, slope: 0, low: 0, high: 0, p: 1, inflation: 1, bounds: FLAT_BOUNDS };
   const slopes = slopesOf(usable, 'fitTrend');
   return points <= EXACT_POINTS ? exactTrend(slopes, points, spanS, confidence) : estimatedTrend(slopes, points, spanS, confidence);
+}
+
+const FLAT_BOUNDS: TrendBounds = { highBelow: (x) => 0 < x, lowAbove: (x) => 0 > x, exact: () => ({ slope: 0, low: 0, high: 0 }) };
+
+function isConstant(g: SlopeGroup): boolean {
+  const first = g.y[0];
+  for (let i = 1; i < g.y.length; i++) if (g.y[i] !== first) return false;
+  return true;
 }
 
 function exactTrend(slopes: PairwiseSlopes, points: number, spanS: number, confidence: number): Trend {

@@ -48,7 +48,10 @@ export interface AnalysisSettings {
 
 export type Shape = Growth['shape'];
 
-/** One type of active handle (`Timeout`, `TCPSocketWrap`, ...) and how fast its count grows over the steady window. */
+/**
+ * One type of active handle (`Timeout`, `TCPSocketWrap`, ...), or one emitter's event (`lifecycle.shutdown`)
+ * for listeners, and how fast its count grows over the steady window.
+ */
 export interface HandleTypeGrowth {
   readonly type: string;
   readonly perHour: number;
@@ -121,8 +124,12 @@ export type WorkerAnalysis =
       readonly heap: HeapTrend;
       readonly external: MeasureTrend;
       readonly handles: MeasureTrend;
-      /** When the handles leak: the types whose counts grow, fastest first (from samples.csv's resource_types). */
+      /** When the handles grow (a leak, or their interval over the limit): the types whose counts grow, fastest first (from samples.csv's resource_types). */
       readonly handleTypes: readonly HandleTypeGrowth[];
+      /** Event listeners on the named emitters (samples.csv's listener_counts); they make a leak, never an inconclusive. */
+      readonly listeners: MeasureTrend;
+      /** When the listeners grow (a leak, or their interval over the limit): the emitters' events whose counts grow, fastest first. */
+      readonly listenerTypes: readonly HandleTypeGrowth[];
       readonly cleanup: Cleanup | undefined;
     }
   | { readonly state: 'insufficient'; readonly worker: string; readonly verdict: 'inconclusive'; readonly reason: string; readonly steadySamples: number }

@@ -4,7 +4,7 @@
  * memory back, and take the worst. Per workload: the worst worker, and a pooled estimate over all
  * workers that can find a slow leak no single worker shows clearly. Pure: series in, analysis out.
  */
-import { explainWorker, pooledLeakReason } from './explain.js';
+import { explainWorker, namedCountsText, pooledLeakReason } from './explain.js';
 import { isBounded, isLeak, judgeGrowth, type Growth, type GrowthLimits } from './growth.js';
 import { halvesGrowth, noiseSd, sinceWarmupGrowth } from './heap-figures.js';
 import type { SlopeGroup } from './pairwise-slopes.js';
@@ -186,10 +186,19 @@ export function analyzeWorker(
   const external = judgeOther(groupsOf(window, window.columns.external), externalLimits, settings);
   const handleLimits = { rate: HANDLE_GROWTH_LIMIT / Math.max(heap.steadySpanS, 1), total: Infinity };
   const handles = judgeOther(groupsOf(window, window.columns.handles), handleLimits, settings);
-  const handleTypes = handles.verdict === 'leak' ? growingHandleTypes(window, handles.slopePerHour) : [];
+  const listeners = judgeOther(groupsOf(window, window.columns.listeners), handleLimits, settings);
+  // What grows is named wherever the count's interval is over its limit, also where the trend test at a
+  // look's strict level leaves the verdict open: naming explains, it does not decide.
+  const named = (m: MeasureTrend, byKey: ReadonlyMap<string, Float64Array>): HandleTypeGrowth[] =>
+    m.verdict === 'leak' || m.ci95[0] > handleLimits.rate * 3600 ? growingTypes(window, byKey, m.slopePerHour) : [];
+  const handleTypes = named(handles, window.columns.handleTypes);
+  const listenerTypes = named(listeners, window.columns.listenerTypes);
   const cleanup = cleanupOf(series, heapGroups);
-  const verdict = worstVerdict([heap.verdict, external.verdict, handles.verdict, cleanup?.ok === false ? 'leak' : 'pass']);
-  const reason = explainWorker(worker, verdict, { judged, external, handles, handleTypes, cleanup, settings });
+  // Listener counts only add evidence of a leak: a listener is a closure on the heap, so the heap
+  // speaks for them otherwise, and one more measure that could be inconclusive would decide less.
+  const listenersLeak = listeners.verdict === 'leak' ? 'leak' : 'pass';
+  const verdict = worstVerdict([heap.verdict, external.verdict, handles.verdict, listenersLeak, cleanup?.ok === false ? 'leak' : 'pass']);
+  const reason = explainWorker(worker, verdict, { judged, external, handles, handleTypes, listeners, listenerTypes, cleanup, settings });
   return {
     state: 'fitted',
     worker,
@@ -201,17 +210,19 @@ export function analyzeWorker(
     external,
     handles,
     handleTypes,
+    listeners,
+    listenerTypes,
     cleanup,
   };
 }
 
 /**
- * The handle types behind a handle leak: each type's count fitted over the steady window like the
- * total, those growing by at least a tenth of the total's slope, fastest first (at most three).
+ * The handle types (or emitters' events) behind a leaking count: each key's count fitted over the
+ * steady window like the total, those growing by at least a tenth of the total's slope, fastest first (at most three).
  */
-function growingHandleTypes(window: SteadyWindow, totalPerHour: number): HandleTypeGrowth[] {
+function growingTypes(window: SteadyWindow, byKey: ReadonlyMap<string, Float64Array>, totalPerHour: number): HandleTypeGrowth[] {
   const found: HandleTypeGrowth[] = [];
-  for (const [type, counts] of window.columns.handleTypes) {
+  for (const [type, counts] of byKey) {
     const trend = fitTrend(groupsOf(window, counts));
     if (trend !== undefined && trend.slope * 3600 >= totalPerHour / 10) found.push({ type, perHour: trend.slope * 3600 });
   }
@@ -287,7 +298,7 @@ export function analyzeWorkload(
     return {
       ...base,
       verdict: 'leak',
-      reason: pooledLeakReason(name, pooled.heap, workers.length, levels.pooled),
+      reason: pooledLeakReason(name, pooled.heap, workers.length, levels.pooled) + namedCountsText(analyses),
       heap: pooled.heap,
     };
   }

@@ -39,6 +39,7 @@ export const FLAG_KEYS = {
   'stuck-after': 'text',
   'metrics-port': 'text',
   'metrics-host': 'text',
+  snapshots: 'switch',
   strict: 'switch',
   quiet: 'switch',
 } as const;

@@ -6,14 +6,16 @@ import { ExitCode, UsageError } from '../errors.js';
 import { analyzeCommand } from './analyze.js';
 import { calibrateCommand } from './calibrate.js';
 import { compareCommand } from './compare.js';
+import { doctorCommand } from './doctor.js';
 import { listCommand } from './list.js';
 import { reportCommand } from './report.js';
 import { runCommands } from './run.js';
+import { snapshotDiffCommand } from './snapshot-diff.js';
 
 const args = hideBin(process.argv);
 /** Each command's usage, as yargs declares it: `compare <baseline> <candidate>`. */
-const usages: string[] = [...runCommands, analyzeCommand, compareCommand, reportCommand, calibrateCommand, listCommand].map((c) =>
-  String(Array.isArray(c.command) ? c.command[0] : c.command),
+const usages: string[] = [...runCommands, analyzeCommand, compareCommand, reportCommand, snapshotDiffCommand, calibrateCommand, listCommand, doctorCommand].map(
+  (c) => String(Array.isArray(c.command) ? c.command[0] : c.command),
 );
 const commands = usages.map((u) => u.split(' ')[0] ?? u);
 const first = args[0];
@@ -38,11 +40,13 @@ const cli = yargs(args)
   .command(analyzeCommand)
   .command(compareCommand)
   .command(reportCommand)
+  .command(snapshotDiffCommand)
   .command(calibrateCommand)
   .command(listCommand)
+  .command(doctorCommand)
   .demandCommand(
     1,
-    'give a command: soak short, soak long, soak run, soak analyze, soak compare, soak report, soak calibrate or soak list (soak --help lists them)',
+    'give a command: soak short, soak long, soak run, soak analyze, soak compare, soak report, soak snapshot-diff, soak calibrate, soak doctor or soak list (soak --help lists them)',
   )
   .strict()
   .recommendCommands()

@@ -127,6 +127,11 @@ function runOptions(name: RunCommandName, yargs: Argv): Argv<RunArgs> {
       type: 'string',
       describe: `the address the metrics listen on; anything but loopback exposes them to the network [default: ${DEFAULT_METRICS_HOST}]`,
     })
+    .option('snapshots', {
+      type: 'boolean',
+      describe:
+        'heap snapshots of every worker at the steady start, halfway and the end (snapshots/), diffed into snapshot-diff.md: what was born and is still alive',
+    })
     .option('strict', { type: 'boolean', describe: 'an inconclusive verdict fails with exit code 4' })
     .option('json', { type: 'boolean', describe: 'print summary.json to stdout at the end' })
     .option('quiet', { type: 'boolean', describe: 'no progress on stderr' }) as Argv<RunArgs>;
@@ -254,6 +259,7 @@ function toInput(name: RunCommandName, args: RunArgs): SoakInput {
     seed: args.seed === undefined ? randomInt(2 ** 31) : integer('--seed', args.seed),
     strict: args.strict === true,
   };
+  if (args.snapshots === true) input.snapshots = true;
   if (name === 'long') Object.assign(input, longDefaults);
   if (args.duration !== undefined) input.durationS = parseDurationFlag('--duration', args.duration);
   if (args.interval !== undefined) input.intervalS = parseDurationFlag('--interval', args.interval, '1s or 5m');

@@ -14,10 +14,13 @@ import type { AnalysisSettings } from '../analysis/types.js';
 import { RunFailedError, errors, type ExitCode } from '../errors.js';
 import { profileFor, resolveOptions, validateOptions, warmupSeconds, type SoakInput, type SoakOptions } from '../options.js';
 import { LookScheduler } from '../controller/looks.js';
+import { SnapshotScheduler } from '../controller/snapshots.js';
 import { SampleTicker, type RunPhase } from '../controller/ticker.js';
 import { applyWorkerV8Flags } from '../controller/v8-flags.js';
 import { isModulePath, loadWorkloads, type LoadedWorkload } from '../controller/workload-loader.js';
+import { WallTimer } from '../controller/wall-timer.js';
 import { WorkloadPool, type PoolEvent, type PoolListener, type PoolSample } from '../controller/workload-pool.js';
+import { SNAPSHOT_DIR } from '../run-dir/columns.js';
 import { makeOutDir } from '../run-dir/out-dir.js';
 import { RunFiles, round } from '../run-dir/run-files.js';
 import { lockRun, unlockRun } from '../run-dir/run-lock.js';
@@ -27,6 +30,7 @@ import { clearProcessSampler, sampleProcess } from '../sampling/process-sampler.
 import { formatDuration } from '../units.js';
 import { finishRun, type FinishInput } from './finish.js';
 import { writeInterimReport } from './interim.js';
+import { diffRunSnapshots } from './snapshot-diffs.js';
 import { resumePoint, type ResumePoint } from './resume.js';
 
 export interface RunResult {
@@ -171,12 +175,16 @@ export class Soak extends EventEmitter<SoakEvents> {
       this.#finishing = true;
       await this.#interim;
       const failure = this.#failure;
-      const finished = finishRun({
-        ...this.#finishInput(workloads, elapsedS),
-        failed: failure !== undefined,
-        ...(failure !== undefined ? { error: failure.message } : this.#stopReason !== undefined ? { error: `stopped early: ${this.#stopReason}` } : {}),
-        complete: failure === undefined && this.#stopReason === undefined,
-      });
+      // The snapshot diffs first: report.html shows them.
+      const diffed = this.options.snapshots ? diffRunSnapshots(outDir) : Promise.resolve();
+      const finished = diffed.then(() =>
+        finishRun({
+          ...this.#finishInput(workloads, elapsedS),
+          failed: failure !== undefined,
+          ...(failure !== undefined ? { error: failure.message } : this.#stopReason !== undefined ? { error: `stopped early: ${this.#stopReason}` } : {}),
+          complete: failure === undefined && this.#stopReason === undefined,
+        }),
+      );
       const { summary, exitCode } = await finished.catch((err: unknown) => {
         // The disk that stopped the recording cannot take the reports either: say both, exit 3.
         const reason = err instanceof Error ? err.message : String(err);
@@ -289,25 +297,30 @@ export class Soak extends EventEmitter<SoakEvents> {
           ...(nextSegments === undefined
             ? {}
             : { firstSegments: Array.from({ length: options.threads }, (_, slot) => nextSegments.get(`${w.name}#${slot}`) ?? 0) }),
+          ...(options.snapshots ? { snapshotDir: join(options.outDir, SNAPSHOT_DIR) } : {}),
         }),
     );
     for (const pool of pools) pool.start();
     this.#workloads = workloads;
-    const looks = this.#looks(workloads, files, startMs, pools, fail);
+    const snapshots = options.snapshots ? this.#snapshots(pools, files, warmupUntilS, nowS) : undefined;
+    const looks = this.#looks(workloads, files, startMs, pools, fail, snapshots);
     ticker.start();
     looks?.start();
     const reports = this.#interimTimer();
 
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.max(0, startMs + options.durationS * 1000 - Date.now()));
+      const deadline = new WallTimer(startMs + options.durationS * 1000, resolve);
       this.#stopRequested = () => {
-        clearTimeout(timer);
+        deadline.cancel();
         resolve();
       };
       if (this.#stopReason !== undefined) this.#stopRequested();
     });
-    clearTimeout(reports.timer);
+    reports.timer?.cancel();
     looks?.stop();
+    snapshots?.stop();
+    // Not after a failure: a full disk, say, cannot take them, and the run is to stop.
+    if (this.#failure === undefined) await snapshots?.final(pools);
     const elapsedS = files.elapsedAt(Date.now());
     try {
       files.event('', 'controller', 0, 'phase', 'cooldown');
@@ -323,19 +336,40 @@ export class Soak extends EventEmitter<SoakEvents> {
     return elapsedS;
   }
 
+  /**
+   * Heap snapshots of every worker: the baseline where the steady window starts, the target halfway
+   * to the earliest end (the first look of a run that decides as it goes, else the deadline), the
+   * final before each pool stops.
+   */
+  #snapshots(pools: readonly WorkloadPool[], files: RunFiles, steadyFromS: number, nowS: number): SnapshotScheduler {
+    const { outDir, looks, durationS } = this.options;
+    const scheduler = new SnapshotScheduler(pools, outDir, {
+      event: (workload, worker, threadId, event, detail) => {
+        files.event(workload, worker, threadId, event, detail);
+        this.emit('event', { workload, worker, threadId, event, detail });
+      },
+    });
+    const earliestEndS = looks?.firstS ?? durationS;
+    scheduler.start({ baselineS: steadyFromS, targetS: (steadyFromS + earliestEndS) / 2 }, nowS);
+    return scheduler;
+  }
+
   /** Interim reports every reportEveryS, on an unref'd self-rescheduling timer, aligned to the run's start. */
-  #interimTimer(): { timer: NodeJS.Timeout | undefined } {
+  #interimTimer(): { timer: WallTimer | undefined } {
     const every = this.options.reportEveryS;
-    const handle: { timer: NodeJS.Timeout | undefined } = { timer: undefined };
+    const handle: { timer: WallTimer | undefined } = { timer: undefined };
     if (every === undefined) return handle;
     const schedule = (): void => {
       const elapsedMs = Date.now() - this.#startMs;
-      const due = (Math.floor(elapsedMs / (every * 1000)) + 1) * every * 1000;
-      handle.timer = setTimeout(() => {
-        this.writeInterimReport();
-        schedule();
-      }, due - elapsedMs);
-      handle.timer.unref();
+      const due = this.#startMs + (Math.floor(elapsedMs / (every * 1000)) + 1) * every * 1000;
+      handle.timer = new WallTimer(
+        due,
+        () => {
+          this.writeInterimReport();
+          schedule();
+        },
+        { unref: true },
+      );
     };
     schedule();
     return handle;
@@ -348,6 +382,7 @@ export class Soak extends EventEmitter<SoakEvents> {
     startMs: number,
     pools: readonly WorkloadPool[],
     fail: (e: RunFailedError) => void,
+    snapshots: SnapshotScheduler | undefined,
   ): LookScheduler | undefined {
     const plan = this.lookPlan;
     if (plan === undefined) return undefined;
@@ -362,8 +397,9 @@ export class Soak extends EventEmitter<SoakEvents> {
         onDecided: (workload, decision) => {
           files.event(workload, '', 0, 'decided', `${decision.verdict} at ${formatDuration(decision.atS)} (look ${decision.look})`);
           this.emit('decided', { workload, decision });
-          // Its cores go to the workloads still undecided.
-          void pools.find((p) => p.name === workload)?.stop();
+          // Its cores go to the workloads still undecided, once its final snapshots are taken.
+          const pool = pools.find((p) => p.name === workload);
+          if (pool !== undefined) void (snapshots?.final([pool]) ?? Promise.resolve()).then(() => pool.stop());
           if (looks.decisions.size === pools.length) this.#stopRequested?.();
         },
         onError: (err) => fail(new RunFailedError(`a look at the samples failed: ${err.message}`)),

@@ -5,7 +5,9 @@ import { renderReportHtml } from '../report/html/report-html.js';
 import { renderJunit } from '../report/junit.js';
 import type { RecordedRun } from '../run-dir/read-run.js';
 import { renderMarkdown } from '../report/markdown.js';
+import { renderSnapshotSummary } from '../report/snapshot-diff.js';
 import { writeAtomically, writeJsonAtomically } from '../run-dir/atomic-write.js';
+import { loadSnapshotDiffs } from '../run-dir/snapshot-diffs.js';
 import type { Summary } from '../run-dir/summary.js';
 
 export interface ReportInput {
@@ -18,8 +20,10 @@ export interface ReportInput {
 
 export function writeReports(outDir: string, input: ReportInput): void {
   const { summary } = input;
-  writeAtomically(join(outDir, 'summary.md'), renderMarkdown(summary));
-  writeAtomically(join(outDir, 'report.html'), renderReportHtml(input));
+  const snapshotDiffs = loadSnapshotDiffs(outDir);
+  const snapshotLines = snapshotDiffs === undefined ? '' : `\n${renderSnapshotSummary(snapshotDiffs)}`;
+  writeAtomically(join(outDir, 'summary.md'), renderMarkdown(summary) + snapshotLines);
+  writeAtomically(join(outDir, 'report.html'), renderReportHtml(snapshotDiffs === undefined ? input : { ...input, snapshotDiffs }));
   writeAtomically(join(outDir, 'junit.xml'), renderJunit(summary, { strict: input.strict, hostname: hostname() }));
   // Last: a new summary.json says the other files of the same analysis are there (a script, or the
   // reader of an interim report, can wait for it).

@@ -8,6 +8,7 @@ import { takeLook, type Decision } from '../analysis/decide.js';
 import { lookLevels, type LookLevel, type LookPlan } from '../analysis/sequential.js';
 import type { AnalysisSettings } from '../analysis/types.js';
 import { readRun } from '../run-dir/read-run.js';
+import { WallTimer } from './wall-timer.js';
 
 /**
  * A look reads the samples stamped at or before its time this long after it, so that every worker's
@@ -29,7 +30,7 @@ export class LookScheduler {
   readonly #listener: LookListener;
   readonly #decisions = new Map<string, Decision>();
   #next = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: WallTimer | undefined;
   #stopped = false;
 
   constructor(
@@ -59,14 +60,15 @@ export class LookScheduler {
 
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
   }
 
   #schedule(): void {
     const level = this.#levels[this.#next];
     if (this.#stopped || level === undefined || this.#decisions.size === this.#names.length) return;
     const due = this.#startMs + (level.atS + LOOK_GRACE_S) * 1000;
-    this.#timer = setTimeout(
+    this.#timer = new WallTimer(
+      due,
       () => {
         this.#look(level).then(
           () => {
@@ -76,9 +78,8 @@ export class LookScheduler {
           (err: unknown) => this.#listener.onError(err instanceof Error ? err : new Error(String(err))),
         );
       },
-      Math.max(0, due - Date.now()),
+      { unref: true },
     );
-    this.#timer.unref();
   }
 
   async #look(level: LookLevel): Promise<void> {

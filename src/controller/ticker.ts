@@ -7,6 +7,7 @@
 import type { RunFiles } from '../run-dir/run-files.js';
 import { Meter } from '../sampling/meter.js';
 import { sampleProcess, type ProcessSample } from '../sampling/process-sampler.js';
+import { WallTimer } from './wall-timer.js';
 
 export type RunPhase = 'warmup' | 'steady';
 
@@ -27,7 +28,7 @@ export class SampleTicker {
   readonly #listener: TickListener;
   readonly #meter = new Meter();
   #ticks = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: WallTimer | undefined;
   #phase: RunPhase;
   #process: ProcessSample;
 
@@ -62,20 +63,20 @@ export class SampleTicker {
 
   /** Stops ticking and starts one last tick, which the workers answer with their teardown samples. */
   stop(): void {
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
     Atomics.store(this.counter, 0, ++this.#ticks);
   }
 
   #schedule(): void {
     const due = this.#startMs + (this.#ticks + 1) * this.#intervalS * 1000;
-    this.#timer = setTimeout(
+    this.#timer = new WallTimer(
+      due,
       () => {
         this.#tick().catch((err: unknown) => this.#listener.onError(err instanceof Error ? err : new Error(String(err))));
       },
-      Math.max(0, due - Date.now()),
+      { unref: true },
     );
-    this.#timer.unref();
   }
 
   async #tick(): Promise<void> {

@@ -75,8 +75,9 @@ function checkWorkload(spec: string, candidate: unknown): Workload {
   if (typeof w.name !== 'string' || !NAME_PATTERN.test(w.name)) {
     throw errors.pluginInvalid(spec, `has name ${JSON.stringify(w.name)}; a workload name must match [a-z0-9-]+`);
   }
-  for (const hook of ['setup', 'teardown'] as const) {
-    if (w[hook] !== undefined && typeof w[hook] !== 'function') throw errors.pluginInvalid(spec, `has a ${hook} that is not a function`);
+  for (const hook of ['setup', 'teardown', 'emitters'] as const) {
+    if (w[hook] !== undefined && typeof w[hook] !== 'function')
+      throw errors.pluginInvalid(spec, `exports ${hook} that is not a function; make it one or leave it out`);
   }
   if (w.params !== undefined) {
     if (typeof w.params !== 'object' || w.params === null) throw errors.pluginInvalid(spec, 'has params that are not an object');

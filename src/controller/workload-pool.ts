@@ -7,7 +7,15 @@ import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { errors, RunFailedError } from '../errors.js';
 import { defaults } from '../options.js';
-import type { WorkerConfig, WorkerResult, WorkerSample, WorkerTask } from '../worker/protocol.js';
+import {
+  snapshotCode,
+  type SnapshotPhase,
+  type SnapshotTaken,
+  type WorkerConfig,
+  type WorkerResult,
+  type WorkerSample,
+  type WorkerTask,
+} from '../worker/protocol.js';
 import { OUT_OF_MEMORY_DETAIL, STUCK_DETAIL } from '../run-dir/columns.js';
 import type { LoadedWorkload } from './workload-loader.js';
 
@@ -32,7 +40,7 @@ export interface PoolEvent {
   readonly workload: string;
   readonly worker: string;
   readonly threadId: number;
-  readonly event: 'start' | 'respawn' | 'exit' | 'crash' | 'teardown-error';
+  readonly event: 'start' | 'respawn' | 'exit' | 'crash' | 'teardown-error' | 'snapshot' | 'snapshot-skipped';
   readonly detail: string;
 }
 
@@ -56,7 +64,14 @@ export interface PoolOptions {
   readonly stuckAfterMs?: number;
   /** Per slot, the segment its first worker gets (a resumed run goes on after the last recorded); default 0. */
   readonly firstSegments?: readonly number[];
+  /** Heap snapshots may be asked of the workers (requestSnapshot); they are written into this directory. */
+  readonly snapshotDir?: string;
 }
+
+/** A snapshot asked of a slot: taken (or failed) by its worker, or not taken at all because the worker went away. */
+export type SnapshotOutcome =
+  | { readonly slot: number; readonly segment: number; readonly threadId: number; readonly taken: SnapshotTaken }
+  | { readonly error: string };
 
 interface SlotState {
   /** The segment of the slot's first worker in this pool: its start is a 'start', later ones are respawns. */
@@ -66,6 +81,8 @@ interface SlotState {
   opsBefore: number;
   ops: number;
   threadId: number;
+  /** Heap used at the slot's last sample: what a snapshot of it will need room for. */
+  heapBytes: number;
   consecutiveDeaths: number;
   /** The thread the watchdog follows in this slot, and when it last answered a task (or was first seen). */
   watchedThread: number;
@@ -90,6 +107,9 @@ export class WorkloadPool {
   #failure: RunFailedError | undefined;
   #lanes: Promise<void>[] = [];
   #stopped: Promise<void> | undefined;
+  readonly #snapshotRequests: Int32Array | undefined;
+  /** Per slot, the answer awaited to a snapshot asked of it. */
+  readonly #snapshotWaiters = new Map<number, (outcome: SnapshotOutcome) => void>();
 
   constructor(workload: LoadedWorkload, options: PoolOptions) {
     const { threads, listener } = options;
@@ -104,14 +124,27 @@ export class WorkloadPool {
     this.#slots = Array.from({ length: threads }, (_, slot) => {
       const firstSegment = options.firstSegments?.[slot] ?? 0;
       generations[slot] = firstSegment;
-      return { firstSegment, segment: firstSegment - 1, opsBefore: 0, ops: 0, threadId: 0, consecutiveDeaths: 0, watchedThread: 0, lastAnswerMs: 0 };
+      return {
+        firstSegment,
+        segment: firstSegment - 1,
+        opsBefore: 0,
+        ops: 0,
+        threadId: 0,
+        heapBytes: 0,
+        consecutiveDeaths: 0,
+        watchedThread: 0,
+        lastAnswerMs: 0,
+      };
     });
+    const requests = options.snapshotDir === undefined ? undefined : new SharedArrayBuffer(threads * Int32Array.BYTES_PER_ELEMENT);
+    this.#snapshotRequests = requests === undefined ? undefined : new Int32Array(requests);
     const workerData: WorkerConfig = {
       ...options.config,
       workloadUrl: workload.url,
       workloadName: workload.name,
       params: workload.params,
       slots,
+      ...(requests === undefined || options.snapshotDir === undefined ? {} : { snapshotRequests: requests, snapshotDir: options.snapshotDir }),
     };
     const maxHeapBytes = options.maxHeapBytes;
     this.#pool = new Piscina({
@@ -135,6 +168,38 @@ export class WorkloadPool {
     return this.#slots.reduce((sum, s) => sum + s.opsBefore + s.ops, 0);
   }
 
+  /** The slots that have a live worker, with the heap used at its last sample. */
+  liveSlots(): { slot: number; worker: string; heapBytes: number }[] {
+    const live: { slot: number; worker: string; heapBytes: number }[] = [];
+    this.#slots.forEach((s, slot) => {
+      if (Atomics.load(this.#owners, slot) !== 0 && s.segment >= s.firstSegment) live.push({ slot, worker: this.workerName(slot), heapBytes: s.heapBytes });
+    });
+    return live;
+  }
+
+  /**
+   * Asks the slot's worker for a heap snapshot at its next slice; resolves when it answers with
+   * it, or with an error when the worker dies or the pool stops first.
+   */
+  requestSnapshot(slot: number, phase: SnapshotPhase): Promise<SnapshotOutcome> {
+    const requests = this.#snapshotRequests;
+    if (requests === undefined) return Promise.resolve({ error: 'this pool takes no snapshots' });
+    if (this.#stopping || this.#failure !== undefined) return Promise.resolve({ error: 'the workload had stopped' });
+    this.#settleSnapshot(slot, { error: 'a newer snapshot was asked' });
+    return new Promise((resolve) => {
+      this.#snapshotWaiters.set(slot, resolve);
+      Atomics.store(requests, slot, snapshotCode(phase));
+    });
+  }
+
+  #settleSnapshot(slot: number, outcome: SnapshotOutcome): void {
+    const waiter = this.#snapshotWaiters.get(slot);
+    if (waiter === undefined) return;
+    this.#snapshotWaiters.delete(slot);
+    if (this.#snapshotRequests !== undefined) Atomics.store(this.#snapshotRequests, slot, 0);
+    waiter(outcome);
+  }
+
   /** Starts one dispatch lane per worker; each keeps one slice task in flight until stop(). */
   start(): void {
     this.#lanes = Array.from({ length: this.threads }, () => this.#lane());
@@ -152,6 +217,7 @@ export class WorkloadPool {
   async #stop(): Promise<void> {
     this.#stopping = true;
     await Promise.all(this.#lanes);
+    for (let slot = 0; slot < this.threads; slot++) this.#settleSnapshot(slot, { error: 'the workload stopped first' });
     if (this.#failure === undefined) await this.#teardown();
     this.#destroying = true;
     clearInterval(this.#watchdog);
@@ -174,7 +240,9 @@ export class WorkloadPool {
         slot.lastAnswerMs = now;
         continue;
       }
-      if (now - slot.lastAnswerMs < this.#stuckAfterMs) continue;
+      // A heap snapshot stops its worker for seconds per 10 MB of heap: give it ten times the limit.
+      const limit = this.#stuckAfterMs * (this.#snapshotWaiters.has(slotIndex) ? 10 : 1);
+      if (now - slot.lastAnswerMs < limit) continue;
       const worker = this.#pool.threads.find((w) => w.threadId === owner);
       if (worker === undefined) continue;
       this.#terminated.add(owner);
@@ -229,10 +297,14 @@ export class WorkloadPool {
           this.#emitEvent(result.slot, result.segment === slot.firstSegment ? 'start' : 'respawn', `segment ${result.segment}`);
         }
         slot.ops = result.opsTotal;
+        if (result.snapshot !== undefined) {
+          this.#settleSnapshot(result.slot, { slot: result.slot, segment: result.segment, threadId: result.threadId, taken: result.snapshot });
+        }
         if (result.teardownError !== undefined) this.#emitEvent(result.slot, 'teardown-error', result.teardownError);
         const sample = result.sample;
         if (sample !== undefined) {
           slot.consecutiveDeaths = 0;
+          slot.heapBytes = sample.heapUsed;
           this.#record(() =>
             this.#listener.onSample({
               workload: this.name,
@@ -291,6 +363,7 @@ export class WorkloadPool {
           : `exit code ${code}`;
     const kind = error === undefined && code === 0 && !stuck ? 'exit' : 'crash';
     this.#emitEvent(slotIndex, kind, detail, threadId);
+    this.#settleSnapshot(slotIndex, { error: `the worker ended first (${detail})` });
     slot.consecutiveDeaths++;
     if (slot.consecutiveDeaths >= MAX_CONSECUTIVE_DEATHS && !this.#stopping) {
       this.#fail(
@@ -318,6 +391,8 @@ export class WorkloadPool {
   #fail(error: RunFailedError): void {
     if (this.#failure !== undefined) return;
     this.#failure = error;
+    // No slice will run again: a snapshot asked would never be answered.
+    for (let slot = 0; slot < this.threads; slot++) this.#settleSnapshot(slot, { error: 'the workload failed' });
     this.#listener.onFailure(error);
   }
 }

@@ -7,6 +7,7 @@
  * escaped label values).
  */
 import { LiveTrend, type ProvisionalTrend, type ProvisionalVerdict } from '../analysis/live-trend.js';
+import { parseCounts } from '../analysis/series.js';
 import type { Decision } from '../analysis/decide.js';
 import type { Soak } from '../commands/run.js';
 import { isModulePath } from '../controller/workload-loader.js';
@@ -21,6 +22,7 @@ interface WorkerState {
   external: number;
   arrayBuffers: number;
   activeHandles: number;
+  eventListeners: number;
   elu: number;
   latencyP50Us: number;
   latencyP99Us: number;
@@ -86,6 +88,7 @@ export class SoakMetrics {
         external: m.external,
         arrayBuffers: m.arrayBuffers,
         activeHandles: m.activeHandles,
+        eventListeners: parseCounts(m.listenerCounts).reduce((sum, [, count]) => sum + count, 0),
         elu: m.elu,
         latencyP50Us: m.latencyP50Us,
         latencyP99Us: m.latencyP99Us,
@@ -141,6 +144,12 @@ export class SoakMetrics {
     perWorker('soak_worker_external_bytes', 'gauge', 'Off-heap memory (external, Buffers), at the last sample.', (w) => w.external);
     perWorker('soak_worker_array_buffers_bytes', 'gauge', 'ArrayBuffer memory, at the last sample.', (w) => w.arrayBuffers);
     perWorker('soak_worker_active_handles', 'gauge', 'Active handles (timers, sockets), at the last sample.', (w) => w.activeHandles);
+    perWorker(
+      'soak_worker_event_listeners',
+      'gauge',
+      "Event listeners on the worker's process, signal and the workload's named emitters, at the last sample.",
+      (w) => w.eventListeners,
+    );
     perWorker('soak_worker_ops_total', 'counter', 'Operations completed by the worker since it started (resets on a respawn).', (w) => w.opsTotal);
     perWorker('soak_worker_errors_total', 'counter', 'Operations that threw, since the worker started (resets on a respawn).', (w) => w.errorsTotal);
     perWorker('soak_worker_latency_p50_seconds', 'gauge', 'Median operation latency between the last two samples.', (w) => w.latencyP50Us / 1e6);

@@ -71,3 +71,13 @@ export function controllerHeapText(trend: {
     `${rateText(trend.slopeBytesPerHour)} (95% CI ${intervalText(trend.ci95)}) over the steady window`
   );
 }
+
+/** A table cell of Markdown: a `|` or a line break in a name or a reason would end it. */
+export function markdownCell(text: string): string {
+  return text.replaceAll('|', '\\|').replace(/\s*\n\s*/g, ' ');
+}
+
+/** A count with thousands separators: 184,328. */
+export function countText(n: number): string {
+  return n.toLocaleString('en-US');
+}

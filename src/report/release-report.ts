@@ -2,7 +2,7 @@
 import type { Verdict } from '../analysis/types.js';
 import type { ReleaseReport, ReleaseRun, ReleaseWorkload } from '../run-dir/release-file.js';
 import { formatBytes, formatConfidence, formatDuration } from '../units.js';
-import { bytesText, intervalText, rateText, verdictLabel } from './format.js';
+import { bytesText, intervalText, markdownCell, rateText, verdictLabel } from './format.js';
 
 const order: readonly Verdict[] = ['pass', 'leak', 'inconclusive', 'error'];
 
@@ -66,13 +66,8 @@ export function limitText(w: ReleaseWorkload): string {
   return rateText(w.maxSlopeBytesPerHour);
 }
 
-/** A table cell of Markdown: a `|` or a line break in a name or a reason would end it. */
-function md(text: string): string {
-  return text.replaceAll('|', '\\|').replace(/\s*\n\s*/g, ' ');
-}
-
 function link(text: string, href: string | null): string {
-  return href === null ? md(text) : `[${md(text).replaceAll(']', '\\]')}](${encodeURI(href)})`;
+  return href === null ? markdownCell(text) : `[${markdownCell(text).replaceAll(']', '\\]')}](${encodeURI(href)})`;
 }
 
 export function renderReleaseMarkdown(report: ReleaseReport): string {
@@ -90,8 +85,8 @@ export function renderReleaseMarkdown(report: ReleaseReport): string {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...report.runs.map(
       (r) =>
-        `| ${link(r.label, r.reportHtml)} | ${verdictLabel[r.verdict]}${r.complete ? '' : ' (incomplete)'} | soak ${md(r.command)} | ${durationText(r)} | ` +
-        `${md(machineText(r))} | ${startedText(r)} | ${md(comparisonText(r))} |`,
+        `| ${link(r.label, r.reportHtml)} | ${verdictLabel[r.verdict]}${r.complete ? '' : ' (incomplete)'} | soak ${markdownCell(r.command)} | ${durationText(r)} | ` +
+        `${markdownCell(machineText(r))} | ${startedText(r)} | ${markdownCell(comparisonText(r))} |`,
     ),
     '',
     '## Workloads',
@@ -101,12 +96,12 @@ export function renderReleaseMarkdown(report: ReleaseReport): string {
     ...report.runs.flatMap((r) =>
       r.workloads.map(
         (w) =>
-          `| ${md(r.label)} | ${link(w.name, w.reportHtml)} | ${verdictLabel[w.verdict]} | ${decidedText(w)} | ${rateText(w.slopeBytesPerHour)} | ` +
+          `| ${markdownCell(r.label)} | ${link(w.name, w.reportHtml)} | ${verdictLabel[w.verdict]} | ${decidedText(w)} | ${rateText(w.slopeBytesPerHour)} | ` +
           `${ciText(w)} | ${limitText(w)} | ${w.shape ?? 'n/a'} | ${bytesText(w.bytesPerOp)} | ${w.opsTotal} | ${w.errorsTotal} | ${w.respawns} |`,
       ),
     ),
     '',
-    ...report.runs.flatMap((r) => r.workloads.map((w) => `- **${md(r.label)}/${md(w.name)}**: ${md(w.reason)}`)),
+    ...report.runs.flatMap((r) => r.workloads.map((w) => `- **${markdownCell(r.label)}/${markdownCell(w.name)}**: ${markdownCell(w.reason)}`)),
     '',
     `Each row is the workload's verdict from its own run's summary.json, unchanged; the release's verdict is the worst of them. ` +
       `Written ${report.createdAt}.`,

@@ -1,3 +1,5 @@
+import { formatBytes } from '../units.js';
+
 /** Column orders and words of the files a run writes: the contract in shared/design.md; more columns only at the end. */
 
 export const sampleColumns = [
@@ -26,6 +28,8 @@ export const sampleColumns = [
   'code_bytes',
   // The active handles and requests by type (`Timeout:12 TCPSocketWrap:3`), so a handle leak can be named.
   'resource_types',
+  // Event listeners on the worker's process, its context's signal and the workload's named emitters (`lifecycle.shutdown:40`).
+  'listener_counts',
 ] as const;
 
 export const eventColumns = ['time', 'elapsed_s', 'workload', 'worker', 'thread_id', 'event', 'detail'] as const;
@@ -35,3 +39,33 @@ export const OUT_OF_MEMORY_DETAIL = 'out of memory';
 
 /** How events.csv's detail of a crash starts where the watchdog terminated a stuck worker. */
 export const STUCK_DETAIL = 'stuck';
+
+/** The run directory's folder of heap snapshots (`--snapshots`). */
+export const SNAPSHOT_DIR = 'snapshots';
+
+/** events.csv's words for a heap snapshot taken, and one skipped (no room, the worker gone). */
+export const SNAPSHOT_EVENT = 'snapshot';
+export const SNAPSHOT_SKIPPED_EVENT = 'snapshot-skipped';
+
+export interface SnapshotTaken {
+  readonly phase: 'baseline' | 'target' | 'final';
+  /** The worker's life (segment) it was taken in. */
+  readonly life: number;
+  /** Relative to the run directory. */
+  readonly file: string;
+}
+
+/** A `snapshot` event's detail: `baseline of life 0: 8.84 MB heap, 12.3 MB in 2.0s: snapshots/cache-0.life0.baseline.heapsnapshot`. */
+export function snapshotTakenDetail(taken: SnapshotTaken, heapBytes: number, bytes: number, seconds: number): string {
+  return `${taken.phase} of life ${taken.life}: ${formatBytes(heapBytes)} heap, ${formatBytes(bytes)} in ${seconds.toFixed(1)}s: ${taken.file}`;
+}
+
+const TAKEN = /^(baseline|target|final) of life (\d+): .*: (.+)$/;
+
+/** What snapshotTakenDetail wrote, or undefined for another text. */
+export function parseSnapshotTaken(detail: string): SnapshotTaken | undefined {
+  const m = TAKEN.exec(detail);
+  if (m === null) return undefined;
+  const [, phase, life = '0', file = ''] = m;
+  return { phase: phase as SnapshotTaken['phase'], life: Number(life), file };
+}

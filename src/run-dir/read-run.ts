@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { RunSeries, type Phase } from '../analysis/series.js';
-import { OUT_OF_MEMORY_DETAIL, type eventColumns, type sampleColumns } from './columns.js';
+import { OUT_OF_MEMORY_DETAIL, SNAPSHOT_EVENT, type eventColumns, type sampleColumns } from './columns.js';
 
 type SampleColumn = (typeof sampleColumns)[number];
 import { columnIndexes, readCsv } from './csv-lines.js';
@@ -61,25 +61,62 @@ const sampleFields = [
   'active_handles',
   'rss_bytes',
   'resource_types',
+  'listener_counts',
 ] as const satisfies readonly SampleColumn[];
 const sample = columnIndexes(sampleFields);
 const eventFields = ['elapsed_s', 'workload', 'worker', 'event', 'detail'] as const satisfies readonly (typeof eventColumns)[number][];
 const event = columnIndexes(eventFields);
 
 export async function readRun(samplesPath: string, eventsPath: string): Promise<RecordedRun> {
+  const outOfMemory = new Map<string, number>();
+  const respawns = new Map<string, number>();
+  const events: RecordedEvent[] = [];
+  /** Per worker, when its heap snapshots were recorded: its first sample after each is left out. */
+  const snapshots = new Map<string, number[]>();
+  let eventsLeftOut = 0;
+  if (existsSync(eventsPath)) {
+    await readCsv(eventsPath, eventFields, (r) => {
+      const worker = r.text(event.worker);
+      const kind = r.text(event.event);
+      const detail = r.text(event.detail);
+      const atS = r.number(event.elapsed_s);
+      if (kind === 'crash' && detail === OUT_OF_MEMORY_DETAIL && !outOfMemory.has(worker)) outOfMemory.set(worker, atS);
+      if (kind === 'respawn') respawns.set(worker, (respawns.get(worker) ?? 0) + 1);
+      if (kind === SNAPSHOT_EVENT) {
+        const times = snapshots.get(worker) ?? [];
+        times.push(atS);
+        snapshots.set(worker, times);
+      }
+      if (kind === 'start') return;
+      if (events.length < MAX_KEPT_EVENTS) {
+        events.push({ elapsedS: atS, workload: r.text(event.workload), worker, event: kind, detail });
+      } else {
+        eventsLeftOut++;
+      }
+    });
+  }
   const series = new RunSeries();
   // An empty field reads as 0, like the controller's operations; so does a column the file lacks (an older
   // version's), but for time, segment and heap, which the analysis cannot do without: those read as NaN.
   await readCsv(samplesPath, sampleFields, (r) => {
     const phase = r.choice(sample.phase, phases);
     if (phase === undefined) return;
+    const elapsedS = r.number(sample.elapsed_s);
+    const worker = r.text(sample.worker);
+    // The sample after a heap snapshot: the worker was stopped for seconds and V8 had walked its
+    // heap; whatever that cost is not the program's growth.
+    const snapshotAt = snapshots.get(worker);
+    if (phase !== 'cooldown' && snapshotAt !== undefined && snapshotAt.length > 0 && elapsedS >= (snapshotAt[0] as number)) {
+      snapshotAt.shift();
+      return;
+    }
     const codeBytes = r.number(sample.code_bytes, 0);
     series.add({
-      elapsedS: r.number(sample.elapsed_s),
+      elapsedS,
       segment: r.number(sample.segment),
       phase,
       workload: r.text(sample.workload),
-      worker: r.text(sample.worker),
+      worker,
       opsTotal: r.number(sample.ops_total, 0),
       errorsTotal: r.number(sample.errors_total, 0),
       heapBytes: r.number(sample.heap_used_bytes) - codeBytes,
@@ -89,26 +126,8 @@ export async function readRun(samplesPath: string, eventsPath: string): Promise<
       activeHandles: r.number(sample.active_handles, 0),
       rssBytes: r.number(sample.rss_bytes, 0),
       resourceTypes: r.text(sample.resource_types),
+      listenerCounts: r.text(sample.listener_counts),
     });
   });
-  const outOfMemory = new Map<string, number>();
-  const respawns = new Map<string, number>();
-  const events: RecordedEvent[] = [];
-  let eventsLeftOut = 0;
-  if (existsSync(eventsPath)) {
-    await readCsv(eventsPath, eventFields, (r) => {
-      const worker = r.text(event.worker);
-      const kind = r.text(event.event);
-      const detail = r.text(event.detail);
-      if (kind === 'crash' && detail === OUT_OF_MEMORY_DETAIL && !outOfMemory.has(worker)) outOfMemory.set(worker, r.number(event.elapsed_s));
-      if (kind === 'respawn') respawns.set(worker, (respawns.get(worker) ?? 0) + 1);
-      if (kind === 'start') return;
-      if (events.length < MAX_KEPT_EVENTS) {
-        events.push({ elapsedS: r.number(event.elapsed_s), workload: r.text(event.workload), worker, event: kind, detail });
-      } else {
-        eventsLeftOut++;
-      }
-    });
-  }
   return { series, outOfMemory, respawns, events, eventsLeftOut };
 }

@@ -93,6 +93,7 @@ export class RunFiles {
       round(m.gcMs, 2),
       m.codeBytes,
       m.resourceTypes,
+      m.listenerCounts,
     ]);
   }
 }

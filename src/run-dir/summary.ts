@@ -176,8 +176,12 @@ export interface WorkerSummary {
   readonly heap: HeapSummary | null;
   readonly external: TrendSummary | null;
   readonly handles: TrendSummary | null;
-  /** When the handles leak: the types whose counts grow (`Timeout`, `TCPSocketWrap`, ...), per hour, fastest first (absent in older runs). */
+  /** When the handles grow (a leak, or their interval over the limit): the types whose counts grow (`Timeout`, `TCPSocketWrap`, ...), per hour, fastest first (absent in older runs). */
   readonly handleTypes?: readonly HandleTypeGrowth[];
+  /** Event listeners on the worker's process, signal and the workload's named emitters (absent in older runs). */
+  readonly listeners?: TrendSummary | null;
+  /** When the listeners grow (a leak, or their interval over the limit): the emitters' events whose counts grow (`lifecycle.shutdown`), per hour, fastest first. */
+  readonly listenerTypes?: readonly HandleTypeGrowth[];
   readonly cleanup: Cleanup | null;
 }
 
@@ -292,6 +296,8 @@ function workerSummary(w: WorkerAnalysis, workloadConfidence: number): WorkerSum
     external: fitted === undefined ? null : trendSummary(fitted.external),
     handles: fitted === undefined ? null : trendSummary(fitted.handles),
     handleTypes: fitted?.handleTypes ?? [],
+    listeners: fitted === undefined ? null : trendSummary(fitted.listeners),
+    listenerTypes: fitted?.listenerTypes ?? [],
     cleanup: fitted?.cleanup ?? null,
   };
 }

@@ -2,6 +2,8 @@
 import { getHeapCodeStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createHistogram, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { formatCounts } from './counts.js';
+import { countListeners } from './listeners.js';
 
 setFlagsFromString('--expose-gc');
 // A fresh context sees the flag; the function collects this isolate's whole heap.
@@ -21,6 +23,8 @@ export interface Measurement {
   readonly activeHandles: number;
   /** The active handles and requests by type, most first: `Timeout:12 TCPSocketWrap:3` (process.getActiveResourcesInfo()). */
   readonly resourceTypes: string;
+  /** Event listeners on the thread's named emitters, `lifecycle.shutdown:40 process.exit:1` (countListeners). */
+  readonly listenerCounts: string;
   readonly elu: number;
   readonly latencyP50Us: number;
   readonly latencyP99Us: number;
@@ -31,7 +35,13 @@ export interface Measurement {
 /** Operation latencies and event-loop utilisation, reset at every measurement. */
 export class Meter {
   readonly #latency = createHistogram();
+  readonly #listenerCounts: () => string;
   #elu: EventLoopUtilization = performance.eventLoopUtilization();
+
+  /** `listenerCounts`: the thread's listener counts (countListeners); by default those on its `process`. */
+  constructor(listenerCounts: () => string = () => countListeners([['process', process]])) {
+    this.#listenerCounts = listenerCounts;
+  }
 
   recordLatency(startMs: number): void {
     this.#latency.record(Math.max(1, Math.round((performance.now() - startMs) * 1000)));
@@ -59,6 +69,7 @@ export class Meter {
       arrayBuffers: memory.arrayBuffers,
       activeHandles: resources.length,
       resourceTypes: countByType(resources),
+      listenerCounts: this.#listenerCounts(),
       elu: elu.utilization,
       latencyP50Us,
       latencyP99Us,
@@ -71,10 +82,7 @@ export class Meter {
 export function countByType(types: readonly string[]): string {
   const counts = new Map<string, number>();
   for (const type of types) counts.set(type, (counts.get(type) ?? 0) + 1);
-  return [...counts]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .map(([type, n]) => `${type}:${n}`)
-    .join(' ');
+  return formatCounts(counts);
 }
 
 function codeAndBytecodeBytes(): number {

@@ -7,8 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 import { seededRandom } from '../random.js';
-import type { Workload, WorkloadContext } from '../workload.js';
+import type { NamedEmitters, Workload, WorkloadContext } from '../workload.js';
 import { InjectedLeak } from './injected-leak.js';
+import { countListeners, listenerCounts, type EmitterEntries } from '../sampling/listeners.js';
 import { Meter } from '../sampling/meter.js';
 import type { WorkerConfig, WorkerSample } from './protocol.js';
 
@@ -20,7 +21,7 @@ export class WorkloadRunner {
   readonly #config: WorkerConfig;
   readonly #ctx: WorkloadContext;
   readonly #abort = new AbortController();
-  readonly #meter = new Meter();
+  readonly #meter: Meter;
   readonly #injectedLeak: InjectedLeak;
   #state: unknown;
   #opsTotal = 0;
@@ -38,6 +39,9 @@ export class WorkloadRunner {
       random: seededRandom(config.seed, slot, segment),
     };
     this.#injectedLeak = new InjectedLeak(config.injectLeakBytesPerS);
+    // Node's own listeners on a worker's process (exit, warning, ...) are there before any workload: left out.
+    const present = listenerCounts([['process', process]]);
+    this.#meter = new Meter(() => countListeners(this.#emitters(), present));
   }
 
   get opsTotal(): number {
@@ -104,6 +108,21 @@ export class WorkloadRunner {
         busySince = performance.now();
       }
     }
+  }
+
+  /** The emitters whose listeners a sample counts: the thread's process, the context's signal, and the workload's own while it runs. */
+  *#emitters(): EmitterEntries {
+    yield ['process', process];
+    yield ['signal', this.#ctx.signal];
+    if (this.#tornDown || this.#workload.emitters === undefined) return;
+    let own: NamedEmitters | null | undefined;
+    try {
+      own = this.#workload.emitters(this.#state);
+    } catch {
+      // A workload's own hook failing costs its listener counts, not the sample.
+      return;
+    }
+    if (typeof own === 'object' && own !== null) yield* Object.entries(own);
   }
 
   #sample(tick: number): WorkerSample {

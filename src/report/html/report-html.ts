@@ -17,7 +17,9 @@ import { clientScript } from './client-script.js';
 import { counterRate, downsampleMinMax, type Points } from './downsample.js';
 import { escapeHtml } from './escape.js';
 import { PLOT_BUCKETS, colorOf, renderChart, type ChartFit, type ChartMarker, type ChartSeries } from './svg-chart.js';
+import { snapshotSection } from './snapshot-section.js';
 import { pageHead } from './style.js';
+import type { RunSnapshotDiffs } from '../../run-dir/snapshot-diffs.js';
 
 type WorkloadSummary = Summary['workloads'][number];
 type WorkerSummary = WorkloadSummary['workers'][number];
@@ -30,6 +32,8 @@ export interface ReportData {
   readonly recorded: RecordedRun;
   /** The end of the time axis: the last sample, teardown included. */
   readonly lastElapsedS: number;
+  /** The run's heap snapshot diffs (`--snapshots`), shown in each workload's section. */
+  readonly snapshotDiffs?: RunSnapshotDiffs;
 }
 
 export function renderReportHtml(data: ReportData): string {
@@ -159,6 +163,7 @@ function workloadSection(w: WorkloadSummary, i: number, series: readonly WorkerS
     chartOf('Off-heap memory (external, Buffers)', 'bytes', (c) => c.external),
     chartOf('Operations per second', 'perSecond', (c) => counterRate(c.t, c.ops, c.segment), { fromZero: true }),
     chartOf('Active handles (timers, sockets)', 'count', (c) => c.handles, { fromZero: true }),
+    chartOf("Event listeners (process, signal, the workload's emitters)", 'count', (c) => c.listeners, { fromZero: true }),
   ];
   const legend = [...index.entries()]
     .map(
@@ -180,7 +185,7 @@ function workloadSection(w: WorkloadSummary, i: number, series: readonly WorkerS
     'Vertical lines: phase changes and decisions (grey), respawns (amber), crashes (red).</p>' +
     (params === '' ? '' : `<p class="note">Parameters: <code>${escapeHtml(params)}</code></p>`) +
     `<div class="legend">${legend}<span class="hint">click a worker to hide or show its lines; hover a chart to read values</span></div>` +
-    `<div class="charts">${charts.join('')}</div>${workerTable(w.workers, w.verdict !== 'pass')}</section>`
+    `<div class="charts">${charts.join('')}</div>${workerTable(w.workers, w.verdict !== 'pass')}${snapshotSection(w.name, data.snapshotDiffs)}</section>`
   );
 }
 

@@ -31,6 +31,7 @@ svg .grid { stroke: #eaeef2; stroke-width: 1; }
 svg .axis { stroke: #8c959f; stroke-width: 1; }
 svg .steady { fill: #ddf4ff; opacity: 0.6; }
 svg .series { fill: none; stroke-width: 1.3; stroke-linejoin: round; }
+svg .series.lone { stroke-width: 5; stroke-linecap: round; }
 svg .fit { stroke-width: 1.6; stroke-dasharray: 6 3; }
 svg .band { opacity: 0.16; stroke: none; }
 svg .marker { stroke-width: 1.2; stroke-dasharray: 3 3; }

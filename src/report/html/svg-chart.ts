@@ -123,7 +123,13 @@ export function renderChart(spec: ChartSpec): string {
   for (const s of series) {
     for (const line of s.lines) {
       const points = line.t.map((t, i) => `${x(t)},${y(line.y[i] ?? 0)}`).join(' ');
-      parts.push(`<polyline class="series" data-series="${s.index}" stroke="${colorOf(s.index)}" points="${points}"/>`);
+      // A stretch of one sample (a life that barely reaches the window, a value between two gaps) is a
+      // polyline that draws nothing: doubled, with round caps, it is a dot the hover script still reads.
+      const lone = line.t.length === 1;
+      parts.push(
+        `<polyline class="series${lone ? ' lone' : ''}" data-series="${s.index}" stroke="${colorOf(s.index)}" ` +
+          `points="${lone ? `${points} ${points}` : points}"/>`,
+      );
     }
     if (s.dot !== undefined) {
       parts.push(
