@@ -538,6 +538,10 @@ test('soak run --snapshots on the cache side-index leak: three snapshots, a diff
 test('soak run --snapshots: nothing born between baseline and target is shown alive in the live map (TTL 5 s)', async () => {
   const { result, out } = await runWithSnapshots();
   assert.equal(result.code, 1, explain(result, out));
+  // What keeps a dead policy's id from passing to its successor (src/controller/v8-flags.ts).
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { run: { v8Flags?: string[] } };
+  for (const flag of ['--no-allocation-site-pretenuring', '--no-page-promotion'])
+    assert.ok(summary.run.v8Flags?.includes(flag), `run.v8Flags: ${summary.run.v8Flags}`);
   const diff = workerDiff(out);
   // An entry in #map at the final snapshot was set in the last 5 s (ttlMs): the target was taken
   // more than 10 s earlier, so no entry born before it can be alive there. Survivors are what the

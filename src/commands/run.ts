@@ -279,7 +279,7 @@ export class Soak extends EventEmitter<SoakEvents> {
       recordingFailed: (what, err) => recordingFailed(what, err, options.outDir),
     };
     files.event('', 'controller', 0, 'phase', ticker.phase);
-    this.#v8Flags = applyWorkerV8Flags();
+    this.#v8Flags = applyWorkerV8Flags(options.snapshots);
     const pools = workloads.map(
       (w) =>
         new WorkloadPool(w, {
