@@ -165,7 +165,7 @@ test('soak-long-start: after kill -9 it resumes the same run directory to its de
   });
   const run = current() ?? '';
   assert.match(run, new RegExp(`^${state}/runs/long-\\d{8}T\\d{6}Z$`));
-  assert.equal(read(join(run, 'soak.pid')), String(wrapper?.pid));
+  assert.equal(read(join(run, 'soak.pid'))?.split('\n')[0], String(wrapper?.pid));
   await until('some samples', () => sampleRows(run) >= 4);
   wrapper?.kill('SIGKILL');
   const killed = await firstRun;
@@ -206,7 +206,7 @@ test('soak-long-start: after kill -9 it resumes the same run directory to its de
   const rowsBefore = sampleRows(next);
   const atBoot = runSh(startScript, ['--resume-only', '--state-dir', state], laterEnv, (child) => (wrapper = child));
   await until('the resumed run to record', () => {
-    const pid = read(join(next, 'soak.pid'));
+    const pid = read(join(next, 'soak.pid'))?.split('\n')[0];
     return pid !== undefined && pid !== String(wrapper?.pid) && sampleRows(next) >= rowsBefore + 2;
   });
   wrapper?.kill('SIGUSR2');
