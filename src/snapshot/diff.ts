@@ -346,7 +346,8 @@ function tallyGroups(g: Graph, contentTypes: Uint8Array): GroupTally[] {
  * most first (in place); returns what all survivors retain together. The tree is dropped here.
  */
 function rankByRetained(g: Graph, tallies: GroupTally[], contentTypes: Uint8Array): number {
-  const tree = dominatorTree(g, { weak: g.meta.edgeTypes.indexOf('weak'), shortcut: g.meta.edgeTypes.indexOf('shortcut') });
+  const types = g.meta.edgeTypes;
+  const tree = dominatorTree(g, { weak: types.indexOf('weak'), shortcut: types.indexOf('shortcut'), internal: types.indexOf('internal') });
   const indexOf = new Map(tallies.map((t, i) => [t.key, i]));
   const groupOf = (v: number): number => (g.survivor[v] === 1 ? (indexOf.get(groupKey(g, v, contentTypes)) ?? -1) : -1);
   const { byGroup, all } = retainedByGroup(tree, groupOf, tallies.length);

@@ -9,11 +9,14 @@
  * reach (the engine's roots: handle scopes, the stack, the compilation cache) into it is left out,
  * so a program's object is dominated by the program's structures that hold it. Nodes nothing
  * reaches that way (held only weakly, or cycles held by nothing) hang from the root, each first
- * one met in node order starting a new search. Unlike DevTools, a WeakMap's value is retained by
- * its table as well as its key (that needs every edge's name, which the reader does not keep).
+ * one met in node order starting a new search. And DevTools' rule for WeakMaps: a value is
+ * retained by its key, not by the ephemeron table, which V8 writes as an internal edge from the
+ * table to a value it also holds by a weak edge (DevTools tells that edge by its name; the reader
+ * keeps no edge names, and the weak twin says the same).
  *
- * Memory: nine Uint32Arrays of the node count and the retaining edges (4 bytes each) while it
- * runs; the dominators, the node order and the Float64 retained sizes stay. Pure functions.
+ * Memory: nine Uint32Arrays of the node count, the retaining edges (4 bytes each) and a bit per
+ * edge while it runs; the dominators, the node order and the Float64 retained sizes stay. Pure
+ * functions.
  */
 
 export interface EdgeGraph {
@@ -30,6 +33,8 @@ export interface EdgeKinds {
   readonly weak: number;
   /** The index of the `shortcut` edge type, or -1. */
   readonly shortcut: number;
+  /** The index of the `internal` edge type, or -1. */
+  readonly internal: number;
 }
 
 export interface Dominators {
@@ -44,13 +49,8 @@ export interface Dominators {
 /** The dominator tree from node `root` (0 in a V8 snapshot). */
 export function dominatorTree(g: EdgeGraph, kinds: EdgeKinds, root = 0): Dominators {
   const n = g.firstEdge.length - 1;
-  const owned = programOwned(g, kinds, root);
-  const strong = (from: number, e: number): boolean => {
-    const type = g.edgeType[e];
-    const to = g.edgeTo[e] as number;
-    if (type === kinds.weak || to === from) return false;
-    return from === root || (type !== kinds.shortcut && (owned[from] === 1 || owned[to] === 0));
-  };
+  const retaining = retainingEdges(g, kinds, programOwned(g, kinds, root), root);
+  const strong = (e: number): boolean => (((retaining[e >>> 3] as number) >>> (e & 7)) & 1) === 1;
   const { first: firstRetainer, from: retainerOf } = strongRetainers(g, strong, n);
 
   // Vertices are numbered from 1 (node i is vertex i + 1) so that 0 means none, as in the paper.
@@ -81,7 +81,7 @@ export function dominatorTree(g: EdgeGraph, kinds: EdgeKinds, root = 0): Dominat
       let next = parent[v] as number;
       const end = g.firstEdge[v] as number;
       for (let e = scratch[v] as number; e < end; e++) {
-        if (!strong(v - 1, e)) continue;
+        if (!strong(e)) continue;
         const w = (g.edgeTo[e] as number) + 1;
         if (semi[w] !== 0) continue;
         scratch[v] = e + 1;
@@ -183,11 +183,32 @@ function programOwned(g: EdgeGraph, kinds: EdgeKinds, root: number): Uint8Array 
 }
 
 /** Each node's strong retainers (the nodes with a strong edge to it), grouped by node. */
-function strongRetainers(g: EdgeGraph, strong: (from: number, e: number) => boolean, n: number): { first: Uint32Array; from: Uint32Array } {
+/** One bit per edge, set where the edge retains by the rules above: decided once, read three times. */
+function retainingEdges(g: EdgeGraph, kinds: EdgeKinds, owned: Uint8Array, root: number): Uint8Array {
+  const bits = new Uint8Array((g.edgeTo.length >>> 3) + 1);
+  // The targets the node at hand holds weakly: an ephemeron table's keys and values.
+  const weaklyHeld = new Set<number>();
+  for (let v = 0; v < g.firstEdge.length - 1; v++) {
+    const start = g.firstEdge[v] as number;
+    const end = g.firstEdge[v + 1] as number;
+    weaklyHeld.clear();
+    for (let e = start; e < end; e++) if (g.edgeType[e] === kinds.weak) weaklyHeld.add(g.edgeTo[e] as number);
+    for (let e = start; e < end; e++) {
+      const type = g.edgeType[e];
+      const to = g.edgeTo[e] as number;
+      if (type === kinds.weak || to === v) continue;
+      if (type === kinds.internal && weaklyHeld.size > 0 && weaklyHeld.has(to)) continue;
+      if (v === root || (type !== kinds.shortcut && (owned[v] === 1 || owned[to] === 0))) bits[e >>> 3] = (bits[e >>> 3] as number) | (1 << (e & 7));
+    }
+  }
+  return bits;
+}
+
+function strongRetainers(g: EdgeGraph, strong: (e: number) => boolean, n: number): { first: Uint32Array; from: Uint32Array } {
   const first = new Uint32Array(n + 1);
   for (let v = 0; v < n; v++) {
     for (let e = g.firstEdge[v] as number; e < (g.firstEdge[v + 1] as number); e++) {
-      if (strong(v, e)) first[(g.edgeTo[e] as number) + 1] = (first[(g.edgeTo[e] as number) + 1] as number) + 1;
+      if (strong(e)) first[(g.edgeTo[e] as number) + 1] = (first[(g.edgeTo[e] as number) + 1] as number) + 1;
     }
   }
   for (let v = 1; v <= n; v++) first[v] = (first[v] as number) + (first[v - 1] as number);
@@ -196,7 +217,7 @@ function strongRetainers(g: EdgeGraph, strong: (from: number, e: number) => bool
   const fill = first.slice(1);
   for (let v = n - 1; v >= 0; v--) {
     for (let e = (g.firstEdge[v + 1] as number) - 1; e >= (g.firstEdge[v] as number); e--) {
-      if (!strong(v, e)) continue;
+      if (!strong(e)) continue;
       const to = g.edgeTo[e] as number;
       fill[to] = (fill[to] as number) - 1;
       from[fill[to] as number] = v;
