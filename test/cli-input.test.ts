@@ -26,6 +26,11 @@ test('compare without its runs names both', () =>
 test('compare with one run names the other', () =>
   usageError(['compare', tempDir()], /^soak compare: missing <candidate>; usage: soak compare <baseline> <candidate>$/));
 test('analyze without its run directory names it', () => usageError(['analyze'], /^soak analyze: missing <run>; usage: soak analyze <run>$/));
+test('a switch given a value other than true or false', () =>
+  usageError(
+    ['run', '--workload', 'cache', '--snapshots=yes'],
+    /^soak run: --snapshots is a switch: give it alone or as --snapshots=true or =false \(got 'yes'\)$/,
+  ));
 test('an unknown flag', () => usageError(['run', '--frobnicate', '3'], /^soak run: Unknown arguments?: frobnicate/));
 test('--max-duration with --duration', () =>
   usageError(

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `soak` command line: a thin layer of yargs commands over the library. */
-import yargs from 'yargs';
+import yargs, { type MiddlewareFunction } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, UsageError } from '../errors.js';
 import { analyzeCommand } from './analyze.js';
@@ -33,6 +33,24 @@ function missingPositionals(message: string): string | undefined {
   return `missing ${missing.join(' ')}; usage: soak ${usage}`;
 }
 
+/**
+ * yargs reads `--snapshots=yes` as false, silently: a switch given a value must be given true or false.
+ * Runs as middleware, where the command's own switches are known.
+ */
+function checkSwitchValues(switches: readonly string[]): void {
+  const known = new Set(switches);
+  for (const token of args) {
+    if (token === '--') break;
+    const given = /^--(?:no-)?([^=]+)=(.*)$/s.exec(token);
+    if (given === null || !known.has(given[1] ?? '') || given[2] === 'true' || given[2] === 'false') continue;
+    throw new UsageError(`--${given[1]} is a switch: give it alone or as --${given[1]}=true or =false (got '${given[2]}')`);
+  }
+}
+
+/** yargs passes a middleware its instance, the command's options known, as a second argument its types leave out. */
+const switchValuesMiddleware = ((_argv: unknown, y: { getOptions(): { boolean: string[] } }) =>
+  checkSwitchValues(y.getOptions().boolean)) as unknown as MiddlewareFunction;
+
 const cli = yargs(args)
   .scriptName('soak')
   .usage('$0 <command> [options]\n\nFinds memory leaks in Node.js code by soaking it in long-lived worker-thread pools.')
@@ -49,6 +67,7 @@ const cli = yargs(args)
     'give a command: soak short, soak long, soak run, soak analyze, soak compare, soak report, soak snapshot-diff, soak calibrate, soak doctor or soak list (soak --help lists them)',
   )
   .strict()
+  .middleware(switchValuesMiddleware, true)
   .recommendCommands()
   .wrap(Math.min(110, process.stderr.columns || 100))
   .epilog(
