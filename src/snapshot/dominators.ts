@@ -182,7 +182,6 @@ function programOwned(g: EdgeGraph, kinds: EdgeKinds, root: number): Uint8Array 
   return owned;
 }
 
-/** Each node's strong retainers (the nodes with a strong edge to it), grouped by node. */
 /** One bit per edge, set where the edge retains by the rules above: decided once, read three times. */
 function retainingEdges(g: EdgeGraph, kinds: EdgeKinds, owned: Uint8Array, root: number): Uint8Array {
   const bits = new Uint8Array((g.edgeTo.length >>> 3) + 1);
@@ -204,6 +203,7 @@ function retainingEdges(g: EdgeGraph, kinds: EdgeKinds, owned: Uint8Array, root:
   return bits;
 }
 
+/** Each node's strong retainers (the nodes with a strong edge to it), grouped by node. */
 function strongRetainers(g: EdgeGraph, strong: (e: number) => boolean, n: number): { first: Uint32Array; from: Uint32Array } {
   const first = new Uint32Array(n + 1);
   for (let v = 0; v < n; v++) {
