@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WorkerSeries, type Phase } from '../src/analysis/series.js';
+import { pText } from '../src/analysis/explain.js';
+import { bestTrendP } from '../src/analysis/trend.js';
 import { analyzeWorker, analyzeWorkload, familyLevels } from '../src/analysis/verdict.js';
 import { worstVerdict, type AnalysisSettings, type Verdict, type WorkerAnalysis } from '../src/analysis/types.js';
 import { parseDuration } from '../src/units.js';
@@ -884,10 +886,23 @@ test('a steep slope whose trend test falls short of a strict level is inconclusi
     .filter((a): a is Fitted => a.state === 'fitted' && a.verdict === 'inconclusive' && a.heap.ci95[0] > LIMIT_PER_HOUR && a.heap.trendP >= 1e-6);
   assert.ok(found.length > 0, 'some runs are held back by the trend test alone');
   for (const a of found) {
+    // 30 samples with that variance cannot reach 1e-6 however they rise: the reason says so, with the best p they allow.
+    const best = bestTrendP(a.heap.steadySamples, a.heap.autocorrelationInflation);
+    assert.ok(best >= 1e-6 && best <= a.heap.trendP, `best p ${best}, this run's ${a.heap.trendP}`);
     assert.match(
       a.reason,
-      /heap grows .* with its interval over the limit, but its trend test is not significant at this level \(Mann-Kendall p = \S+, needs under 1\.0e-6/,
+      new RegExp(
+        `heap grows .*, but ${a.heap.steadySamples} samples cannot make its trend test significant at this level \\(Mann-Kendall p = ${pText(best).replace('.', '\\.')} at best, with every sample above the last, needs under 1\\.0e-6`,
+      ),
     );
-    assert.doesNotMatch(a.reason, /not clearly on either side/);
+    assert.doesNotMatch(a.reason, /not clearly on either side|interval over the limit/);
   }
+});
+
+test('the smallest trend p a series allows: every pair rising, the variance as widened', () => {
+  // 10 samples: S = 45, Var(S) = 10*9*25/18 = 125, z = (45 - 1)/sqrt(125); scipy.stats.norm.sf(44/sqrt(125)) = 4.151535e-5,
+  // and with the variance 4x norm.sf(44/sqrt(500)) = 0.02454899.
+  assert.ok(Math.abs(bestTrendP(10, 1) - 4.151535e-5) < 1e-10, `${bestTrendP(10, 1)}`);
+  assert.ok(Math.abs(bestTrendP(10, 4) - 0.02454899) < 1e-8, `${bestTrendP(10, 4)}`);
+  assert.ok(bestTrendP(30, 1) < bestTrendP(30, 2.5) && bestTrendP(60, 2.5) < bestTrendP(30, 2.5));
 });

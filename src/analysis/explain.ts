@@ -1,7 +1,7 @@
 /** The verdicts' reasons in English: what a worker's or a workload's figures say, and what would decide them. */
 import { formatBytes, formatConfidence, formatDuration, formatRatePerHour } from '../units.js';
 import type { GrowthLimits } from './growth.js';
-import { CONFIDENCE, windowForHalfWidth } from './trend.js';
+import { bestTrendP, CONFIDENCE, windowForHalfWidth } from './trend.js';
 import {
   CLEANUP_TOLERANCE_BYTES,
   HANDLE_GROWTH_LIMIT,
@@ -126,11 +126,21 @@ function workerReason(worker: string, verdict: Verdict, parts: WorkerReasonParts
   }
   const limitPerHour = which === handles ? (HANDLE_GROWTH_LIMIT / Math.max(heap.steadySpanS, 1)) * 3600 : limits.rate * 3600;
   const slopeText = which === handles ? `${which.slopePerHour.toFixed(1)}/h` : rateText(which.slopePerHour);
+  const alpha = 1 - (settings.confidence ?? CONFIDENCE);
+  const inflation =
+    which.autocorrelationInflation > 1.05 ? `, its variance ${which.autocorrelationInflation.toFixed(1)}x for the samples' autocorrelation` : '';
+  const bestP = bestTrendP(heap.steadySamples, which.autocorrelationInflation);
+  if (which.slopePerHour > limitPerHour && which.trendP >= alpha && bestP >= alpha) {
+    // Too few samples for this level whatever they show (a look's strict level on its first samples):
+    // the interval at it has no lower bound worth the name either, so the text names the count.
+    return (
+      `${worker} ${what} grows ${slopeText}, but ${heap.steadySamples} samples cannot make its trend test significant at this level ` +
+      `(Mann-Kendall p = ${pText(bestP)} at best, with every sample above the last, needs under ${pText(alpha)}${inflation}): ` +
+      'a fit pooled over workers or a longer run decides'
+    );
+  }
   if (which.ci95[0] > limitPerHour) {
     // The interval is over the limit; what holds the verdict back is the trend test, or the later half.
-    const alpha = 1 - (settings.confidence ?? CONFIDENCE);
-    const inflation =
-      which.autocorrelationInflation > 1.05 ? `, its variance ${which.autocorrelationInflation.toFixed(1)}x for the samples' autocorrelation` : '';
     return which.trendP >= alpha
       ? `${worker} ${what} grows ${slopeText} with its interval over the limit, but its trend test is not significant at this level ` +
           `(Mann-Kendall p = ${pText(which.trendP)}, needs under ${pText(alpha)}${inflation}): a longer run would decide`
@@ -152,7 +162,7 @@ function workerReason(worker: string, verdict: Verdict, parts: WorkerReasonParts
 }
 
 /** A p-value or level in two digits: `0.0032`, `1.0e-6`. */
-function pText(p: number): string {
+export function pText(p: number): string {
   return p >= 0.001 ? p.toPrecision(2) : p.toExponential(1);
 }
 

@@ -169,6 +169,14 @@ function estimatedTrend(slopes: PairwiseSlopes, points: number, spanS: number, c
 }
 
 /** The trend test's one-sided p from S and its (inflated) variance, with continuity correction. */
+/**
+ * The smallest p the trend test can give `n` samples, every one above the last (S = all pairs), with
+ * Var(S) widened `inflation` times: when it is not under a level, no run of that length can be.
+ */
+export function bestTrendP(n: number, inflation: number): number {
+  return trendP((n * (n - 1)) / 2, ((n * (n - 1) * (2 * n + 5)) / 18) * inflation);
+}
+
 function trendP(s: number, varS: number): number {
   const z = s > 0 ? (s - 1) / Math.sqrt(varS) : s < 0 ? (s + 1) / Math.sqrt(varS) : 0;
   return varS > 0 ? normalCdf(-z) : s > 0 ? 0 : 1;
