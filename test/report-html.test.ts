@@ -109,6 +109,9 @@ test('value axes hold the data with round steps, and neighbouring tick labels al
     assert.equal(new Set(labels).size, labels.length, `distinct labels for ${low}..${high}: ${labels.join(' | ')}`);
   }
   assert.equal(formatTick(3 * MB, valueAxis(2 * MB, 4 * MB, 'bytes'), 'bytes'), '3.0 MB');
+  // A count of 0 throughout (no listeners) is drawn from 0 up, never on a negative axis, in whole steps.
+  assert.deepEqual(valueAxis(0, 0, 'count', 0).ticks, [0, 1, 2]);
+  assert.equal(valueAxis(0, 0, 'count').min < 0, true, 'without a floor the flat line sits mid-axis');
   assert.deepEqual(
     timeTicks(0, 86_400),
     [0, 3, 6, 9, 12, 15, 18, 21, 24].map((h) => h * 3600),

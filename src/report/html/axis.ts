@@ -31,8 +31,9 @@ export interface ValueAxis {
 /**
  * A value range that holds [low, high] with round ticks about `target` apart in count. Byte
  * ranges get steps that are round in the unit the labels use (1 MB, 256 KB, 2 MB), not in bytes.
+ * Nothing below `floor` (a count's 0).
  */
-export function valueAxis(low: number, high: number, unit: Unit, target = 5): ValueAxis {
+export function valueAxis(low: number, high: number, unit: Unit, floor = -Infinity, target = 5): ValueAxis {
   let lo = Number.isFinite(low) ? low : 0;
   let hi = Number.isFinite(high) ? high : 1;
   // A near-constant series gets room around it, so that a few bytes of jitter draw as the flat line they are.
@@ -42,8 +43,13 @@ export function valueAxis(low: number, high: number, unit: Unit, target = 5): Va
     lo = middle - minSpan / 2;
     hi = middle + minSpan / 2;
   }
+  if (lo < floor) {
+    hi += floor - lo;
+    lo = floor;
+  }
   const scale = unit === 'bytes' ? 1024 ** Math.max(0, Math.floor(Math.log(Math.max(hi - lo, 1)) / Math.log(1024))) : 1;
-  const step = niceStep((hi - lo) / scale / target) * scale;
+  // A count moves in whole steps: no tick at half a listener.
+  const step = Math.max(niceStep((hi - lo) / scale / target) * scale, unit === 'count' ? 1 : 0);
   const min = Math.floor(lo / step) * step;
   const max = Math.ceil(hi / step) * step;
   const ticks: number[] = [];

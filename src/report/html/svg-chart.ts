@@ -83,7 +83,8 @@ export function renderChart(spec: ChartSpec): string {
   }
   const hasData = Number.isFinite(low);
   if (spec.fromZero === true) low = Math.min(0, low);
-  const axis = valueAxis(low, high, unit);
+  // A count that is 0 throughout draws on 0..2, not around 0.
+  const axis = valueAxis(low, high, unit, spec.fromZero === true && low >= 0 ? 0 : -Infinity);
   const xMin = spec.xMinS ?? 0;
   const xMax = spec.xMaxS > xMin ? spec.xMaxS : xMin + 1;
   const plotW = CHART_WIDTH - MARGIN.left - MARGIN.right;
