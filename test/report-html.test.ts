@@ -164,7 +164,8 @@ test("a real run's report.html renders in Chromium: charts, fitted lines, marker
         xss: (globalThis as unknown as { __xss?: unknown }).__xss,
         images: doc.querySelectorAll('img').length,
         text: doc.body.textContent as string,
-        verdictRows: doc.querySelectorAll('table.verdicts tbody tr').length,
+        verdictRows: doc.querySelectorAll('table.verdicts tbody tr:not(.reason-row)').length,
+        reasonRows: doc.querySelectorAll('table.verdicts tbody tr.reason-row td.reason').length,
         charts: charts.map((svg) => ({
           title: svg.getAttribute('aria-label') as string,
           lines: [...svg.querySelectorAll('polyline.series')].map((l: Dom) => ({ points: l.points.numberOfItems, width: l.getBBox().width })),
@@ -180,6 +181,7 @@ test("a real run's report.html renders in Chromium: charts, fitted lines, marker
     assert.equal(page$.images, 0, 'no injected element');
     assert.ok(page$.text.includes(HOSTILE), 'the crash message is shown as text');
     assert.equal(page$.verdictRows, 1);
+    assert.equal(page$.reasonRows, 1, 'its reason in a row of its own');
     assert.equal(page$.charts.length, 1 + 7, 'RSS, then seven charts for the workload');
     for (const chart of page$.charts) {
       assert.ok(chart.lines.length > 0 && chart.lines.every((l) => l.points >= 2), `${chart.title}: lines drawn`);
