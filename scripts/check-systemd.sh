@@ -38,10 +38,14 @@ die() {
 # /dev/shm of the dynamic user's files, which would reach into the overlay's upper layer.
 box=$(mktemp -d "${TMPDIR:-/tmp}/soak-systemd.XXXXXX")
 mkdir "$box/upper" "$box/work" "$box/root"
+# Kills the container whole: its systemd, and the unshare that made it (--kill-child: its death
+# takes the container's PID 1 with it, so one that never came up is not left running either).
+container=
 power_off() {
-  if [ -n "$init" ]; then kill -9 "$init" 2>/dev/null || true; fi
-  for _ in $(seq 50); do kill -0 "$init" 2>/dev/null || break; sleep 0.1; done
+  for pid in $init $container; do kill -9 "$pid" 2>/dev/null || true; done
+  for _ in $(seq 50); do kill -0 $init $container 2>/dev/null || break; sleep 0.1; done
   init=
+  container=
 }
 trap 'power_off; rm -rf "$box"' EXIT
 
@@ -52,7 +56,7 @@ trap 'power_off; rm -rf "$box"' EXIT
 boot() {
   local target=$1 started=$box/started
   rm -f "$started"
-  unshare --pid --fork --mount --net --propagation private bash -c '
+  unshare --pid --fork --kill-child --mount --net --propagation private bash -c '
     set -e
     box=$1
     mount -t overlay overlay -o "lowerdir=/,upperdir=$box/upper,workdir=$box/work" "$box/root"
@@ -74,6 +78,8 @@ boot() {
     umount -l /.oldroot
     exec /lib/systemd/systemd --system --unit="$3"
   ' _ "$box" "$started" "$target" >/dev/null 2>&1 &
+  container=$!
+  disown "$container"
   for _ in $(seq 50); do [ -s "$started" ] && break; sleep 0.2; done
   [ -s "$started" ] || die "the container did not start"
   for _ in $(seq 50); do
