@@ -86,6 +86,11 @@ export const errors = {
   summaryUnreadable(path: string, reason: string): UsageError {
     return new UsageError(`soak analyze: cannot read '${path}' (${reason}); move it away to analyse the samples on their own`);
   },
+  analyzeLiveRun(dir: string, pid: number): UsageError {
+    return new UsageError(
+      `soak analyze: '${dir}' is still being recorded by process ${pid}, which rewrites its reports; kill -USR2 ${pid} asks it for an interim report now, or give --out DIR to analyse what is recorded into another directory`,
+    );
+  },
   analyzeOutExists(dir: string): UsageError {
     return new UsageError(`--out: '${dir}' already holds a summary; choose another directory or remove it`);
   },

@@ -60,6 +60,12 @@ test('an unknown workload', () =>
 test('a malformed duration', () => usageError(['run', '--duration', '10x'], /^soak run: --duration must be a duration such as 90s, 10m or 24h \(got '10x'\)$/));
 test('a malformed interval', () => usageError(['run', '--interval', 'often'], /^soak run: --interval must be a duration/));
 test('a malformed size', () => usageError(['run', '--max-growth', 'lots'], /^soak run: --max-growth must be a size such as 50MB \(got 'lots'\)$/));
+test('a negative value, which yargs reads as short flags, is named with its option', () =>
+  usageError(
+    ['short', '--max-slope', '-1MB/h'],
+    /^soak short: --max-slope -1MB\/h: a value cannot start with '-' \(it reads as flags\); soak takes no negative values here$/,
+  ));
+
 test('a rate without a time unit', () =>
   usageError(['run', '--max-slope', '1MB'], /^soak run: --max-slope must be a rate such as 1MB\/h or 2KB\/s \(got '1MB'\)$/));
 test('a malformed injected leak', () => usageError(['run', '--inject-leak', 'much'], /^soak run: --inject-leak must be a rate/));
@@ -111,6 +117,15 @@ test('an --out path that is a file', async () => {
   assert.equal(result.code, 2, explain(result));
   assert.match(result.stderr, /^soak run: --out: cannot create '.*taken' \(EEXIST: .*\); give a directory you can write to\n$/);
   assert.equal(readFileSync(file, 'utf8'), 'keep me\n');
+});
+
+test('an --out path under /proc, where no directory can be made, is refused at once', { skip: !existsSync('/proc/self') }, async () => {
+  // Node 20's recursive mkdir spins there for ever, deaf to signals: the kill only ends a regression.
+  const result = await runCli(['run', '--workload', 'cache', '--duration', '10s', '--out', '/proc/soak-cli-test/run'], undefined, (child) => {
+    setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+  });
+  assert.equal(result.code, 2, explain(result));
+  assert.match(result.stderr, /^soak run: --out: cannot create '\/proc\/soak-cli-test\/run' \(ENOENT: .*\); give a directory you can write to\n$/);
 });
 
 test('a plugin whose setup throws fails the run with exit code 3 and says which', async () => {

@@ -136,6 +136,17 @@ test('interim reports: on the timer and on SIGUSR2, complete false; SIGTERM stop
   // The timer's reports come at multiples of 4 s from the start; this one came between them.
   const phase = (interimAt(out) ?? 0) % 4;
   assert.ok(phase > 0.5 && phase < 3.5, `a report at ${interimAt(out)}s, between the timer's`);
+  // soak analyze leaves a run that is being recorded to its recorder, and analyses it into another directory.
+  const live = await runCli(['analyze', out]);
+  assert.equal(live.code, 2, explain(live));
+  assert.match(
+    live.stderr,
+    new RegExp(`^soak analyze: '.*run' is still being recorded by process ${child?.pid}, which rewrites its reports; kill -USR2 ${child?.pid} asks .*\n$`),
+  );
+  const elsewhere = join(tempDir(), 'peek');
+  const peek = await runCli(['analyze', out, '--out', elsewhere, '--quiet']);
+  assert.notEqual(peek.code, 2, explain(peek));
+  assert.equal(readSummary(elsewhere).complete, false);
   child?.kill('SIGTERM');
   const stopped = await result;
   assert.equal(stopped.code, 0, explain(stopped, out));

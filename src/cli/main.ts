@@ -33,6 +33,14 @@ function missingPositionals(message: string): string | undefined {
   return `missing ${missing.join(' ')}; usage: soak ${usage}`;
 }
 
+/** yargs reads `--max-slope -1MB/h` as the short flags -1, -M, -B and calls them unknown arguments: say what happened. */
+function negativeValue(text: string): string | undefined {
+  if (!text.startsWith('Unknown argument')) return undefined;
+  const at = args.findIndex((token) => /^-\d/.test(token));
+  if (at < 1) return undefined;
+  return `${args[at - 1]} ${args[at]}: a value cannot start with '-' (it reads as flags); soak takes no negative values here`;
+}
+
 /**
  * yargs reads `--snapshots=yes` as false, silently: a switch given a value must be given true or false.
  * Runs as middleware, where the command's own switches are known.
@@ -77,7 +85,7 @@ const cli = yargs(args)
     // One line, no stack: bad input is the user's to fix, not a crash.
     if (error instanceof UsageError) throw error;
     const text = message ?? error?.message ?? 'invalid command line';
-    throw new UsageError(missingPositionals(text) ?? text);
+    throw new UsageError(missingPositionals(text) ?? negativeValue(text) ?? text);
   });
 
 const withPrefix = (message: string): string => (message.startsWith(`${prefix}:`) ? message : `${prefix}: ${message}`);

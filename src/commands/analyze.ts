@@ -4,13 +4,14 @@
  * report.html, junit.xml) in the run directory or in --out, never samples.csv or events.csv.
  */
 import { existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Thresholds } from '../analysis/types.js';
 import { errors, type ExitCode } from '../errors.js';
 import { defaultMaxGrowthBytes, defaults, profileFor } from '../options.js';
 import { readCsvText } from '../run-dir/csv-lines.js';
 import { REQUIRED_SAMPLE_COLUMNS } from '../run-dir/read-run.js';
 import { makeOutDir } from '../run-dir/out-dir.js';
+import { recordingProcess } from '../run-dir/run-lock.js';
 import { parseSummary, type RunFacts, type Summary } from '../run-dir/summary.js';
 import { finishRun } from './finish.js';
 
@@ -37,6 +38,8 @@ export async function reanalyze(options: ReanalyzeOptions): Promise<ReanalyzeRes
   checkColumns(samplesPath);
   const previous = readPrevious(join(runDir, 'summary.json'), basename(samplesPath) === 'samples.csv');
   const outDir = options.outDir ?? runDir;
+  const recorder = resolve(outDir) === resolve(runDir) ? recordingProcess(runDir) : undefined;
+  if (recorder !== undefined) throw errors.analyzeLiveRun(runDir, recorder);
   if (options.outDir !== undefined && outDir !== runDir) {
     if (existsSync(join(outDir, 'summary.json'))) throw errors.analyzeOutExists(outDir);
     makeOutDir(outDir);

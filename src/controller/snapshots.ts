@@ -5,9 +5,10 @@
  * V8's graph of the heap while it is written). Before each, both are checked; a snapshot that would
  * not fit is skipped and recorded, not risked.
  */
-import { mkdirSync, statfsSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SNAPSHOT_DIR, SNAPSHOT_EVENT, SNAPSHOT_SKIPPED_EVENT, snapshotTakenDetail } from '../run-dir/columns.js';
+import { makeDirs } from '../run-dir/out-dir.js';
 import type { SnapshotPhase } from '../worker/protocol.js';
 import { formatBytes } from '../units.js';
 import type { WorkloadPool } from './workload-pool.js';
@@ -69,7 +70,7 @@ export class SnapshotScheduler {
     this.#dir = join(runDir, SNAPSHOT_DIR);
     this.#recorder = recorder;
     this.#room = room;
-    mkdirSync(this.#dir, { recursive: true });
+    makeDirs(this.#dir);
   }
 
   /** Schedules the baseline and target snapshots of every pool; `nowS` is the run's elapsed time now. */
