@@ -35,8 +35,10 @@ function missingPositionals(message: string): string | undefined {
 
 /** yargs reads `--max-slope -1MB/h` as the short flags -1, -M, -B and calls them unknown arguments: say what happened. */
 function negativeValue(text: string): string | undefined {
-  if (!text.startsWith('Unknown argument')) return undefined;
-  const at = args.findIndex((token) => /^-\d/.test(token));
+  const unknown = /^Unknown arguments?: (.*)$/.exec(text)?.[1]?.split(', ');
+  if (unknown === undefined) return undefined;
+  // The token whose first character yargs took for a flag of its own.
+  const at = args.findIndex((token) => /^-\d/.test(token) && unknown.includes(token.charAt(1)));
   if (at < 1) return undefined;
   return `${args[at - 1]} ${args[at]}: a value cannot start with '-' (it reads as flags); soak takes no negative values here`;
 }
