@@ -14,7 +14,8 @@
  * never over an existing file.
  *
  * Exit codes: 0 bundled; 1 bundling failed (nothing left under the final name); 2 refused (bad
- * arguments, not a soak run directory, --out already exists), one line on stderr, nothing written.
+ * arguments, not a soak run directory, a run still being recorded, --out already exists), one line
+ * on stderr, nothing written.
  * The archive's path goes to stdout; everything for people goes to stderr.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -24,6 +25,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { Header, Pack, ReadEntry } from 'tar';
+import { recordingProcess } from '../src/run-dir/run-lock.js';
 import { formatBytes } from '../src/units.js';
 
 const USAGE = 'usage: npm run release:bundle -- <run-dir> [--out FILE] [--no-snapshots]';
@@ -220,6 +222,8 @@ async function bundle(options: Options): Promise<void> {
   if (summaryStat === undefined || !summaryStat.isFile()) {
     throw new Refusal(`${options.runDir}: no summary.json, not a soak run directory`);
   }
+  const recorder = recordingProcess(runDir);
+  if (recorder !== undefined) throw new Refusal(`${options.runDir}: still being recorded by process ${recorder}; bundle it once the run has finished`);
   const facts = await readRunFacts(summaryPath, join(options.runDir, 'summary.json'));
   const top = basename(runDir);
 

@@ -9,6 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { explain, repoRoot, runCli, runScript, tempDir, type CliResult } from './helpers/cli.js';
+import { lockRun } from '../src/run-dir/run-lock.js';
 
 const script = join(repoRoot, 'dist', 'scripts', 'release-bundle.js');
 
@@ -174,7 +175,13 @@ describe('release bundle', () => {
     const notARun = join(work, 'not-a-run');
     mkdirSync(notARun);
     writeFileSync(join(notARun, 'samples.csv'), 'time\n');
+    // A run whose recorder is alive (this process, as the bundler sees it) is still being written.
+    const live = join(work, 'live-run');
+    mkdirSync(live);
+    writeFileSync(join(live, 'summary.json'), readFileSync(join(runDir, 'summary.json')));
+    lockRun(live);
     const cases: [string[], RegExp][] = [
+      [[live], new RegExp(`live-run: still being recorded by process ${process.pid}; bundle it once the run has finished`)],
       [[join(work, 'missing')], /no such run directory/],
       [[notARun], /no summary\.json/],
       [[notARun, '--out', join(cwd, 'x.tar.gz')], /no summary\.json/],
