@@ -1,6 +1,6 @@
 /** Runs the real, compiled CLI in a child process, as a user would. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,8 +53,24 @@ export function runProcess(
   });
 }
 
+/** This test file's temporary directories: removed when it ends with every test passed, kept (for explain()'s paths) when one failed. */
+const tempDirs: string[] = [];
+
 export function tempDir(prefix = 'soak-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  // One suite run writes ~200 MB of runs (a generated day of samples alone is 172 MB) into the machine's temp directory.
+  if (tempDirs.push(dir) === 1) process.once('exit', (code) => code === 0 && removeAll(tempDirs));
+  return dir;
+}
+
+function removeAll(dirs: readonly string[]): void {
+  for (const dir of dirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // An exit handler must not throw (the file would read as failed): what is left is the OS's to clear.
+    }
+  }
 }
 
 export function fixture(name: string): string {
