@@ -16,9 +16,9 @@ export function makeOutDir(dir: string, shown: string = dir): void {
  * `mkdir -p` without Node's recursive mkdir, which never returns where a directory exists but cannot
  * hold the one asked for: procfs answers ENOENT for `/proc/x`, and Node 20's walk then creates the
  * parent (EEXIST) and tries the child again, for ever, on a full core and deaf to signals (its loop
- * is in C++). It also reports a full disk as ENOENT. Here the missing directories are found by
- * walking up to one that exists, then created one by one, top down: the first failure is final and
- * is the system's own (ENOENT, ENOTDIR, EACCES, ENOSPC, EROFS).
+ * is in C++); it has also been reported to give ENOENT for a full disk (nodejs/node#42808). Here
+ * the missing directories are found by walking up to one that exists, then created one by one, top
+ * down: the first failure is final and is the system's own (ENOENT, ENOTDIR, EACCES, ENOSPC, EROFS).
  */
 export function makeDirs(dir: string): void {
   const missing: string[] = [];
