@@ -65,7 +65,7 @@ for (const dir of positionals) {
     const out = join(work, 'samples.csv');
     writeFileSync(out, text);
     copyFileSync(join(dir, 'events.csv'), join(work, 'events.csv'));
-    const analysis = await analyzeRecordedRun(out, join(work, 'events.csv'), settings, undefined, { plan, endS: Math.min(endS, plan.maxS) });
+    const analysis = await analyzeRecordedRun(out, join(work, 'events.csv'), settings, { sequential: { plan, endS: Math.min(endS, plan.maxS) } });
     for (const w of analysis.workloads) {
       const key = `${formatRatePerHour(rate * 3600)}\u0000${w.name}`;
       const t = tally.get(key) ?? { runs: 0, leak: 0, pass: 0, inconclusive: 0, times: [] };

@@ -53,6 +53,38 @@ test('a series keeps one column per handle type, aligned with time: 0 before a t
   assert.deepEqual([...(s.until(2.5, false).columns.handleTypes.get('TCPSocketWrap') ?? [])], [0, 1]);
 });
 
+test('a count that climbs (a new text every row) and one that flips between two texts are kept row for row, with their totals', () => {
+  const s = new WorkerSeries('w', 'w#0');
+  const expected = { Timeout: [] as number[], FSReqCallback: [] as number[], total: [] as number[] };
+  for (let i = 0; i < 300; i++) {
+    // 300 distinct texts, more than the parsed ones kept, with an FSReqCallback that comes and goes.
+    const timeouts = 1 + i;
+    const fs = i % 3 === 0 ? 1 : 0;
+    const text = fs > 0 ? `Timeout:${timeouts} FSReqCallback:1` : `Timeout:${timeouts}`;
+    s.add(row(i, text, 8 * MB, timeouts + fs, text));
+    expected.Timeout.push(timeouts);
+    expected.FSReqCallback.push(fs);
+    expected.total.push(timeouts + fs);
+  }
+  for (let i = 300; i < 400; i++) {
+    const text = i % 2 === 0 ? 'Timeout:2' : 'Timeout:2 FSReqCallback:1';
+    s.add(row(i, text, 8 * MB, 2, text));
+    expected.Timeout.push(2);
+    expected.FSReqCallback.push(i % 2);
+    expected.total.push(2 + (i % 2));
+  }
+  const types = s.columns.handleTypes;
+  assert.deepEqual([...types.keys()], ['Timeout', 'FSReqCallback']);
+  assert.deepEqual([...(types.get('Timeout') ?? [])], expected.Timeout);
+  assert.deepEqual([...(types.get('FSReqCallback') ?? [])], expected.FSReqCallback);
+  // The same texts as listener counts: their total per row.
+  assert.deepEqual([...s.columns.listeners], expected.total);
+  // A row added after the columns were read shows in them the next time.
+  s.add(row(400, '', 8 * MB, 0));
+  assert.deepEqual([...(s.columns.handleTypes.get('Timeout') ?? [])].slice(-2), [2, 0]);
+  assert.equal(s.columns.t.length, 401);
+});
+
 test('countTypesText: per second for fast growth, per hour for slow', () => {
   assert.equal(
     countTypesText(

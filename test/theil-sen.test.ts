@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 
 import { nextDown, nextUp, PairwiseSlopes, type SlopeGroup } from '../src/analysis/pairwise-slopes.js';
 import { intervalRanks, median, medianRanks, senVarianceS, theilSen, theilSenSlope } from '../src/analysis/theil-sen.js';
-import { EXACT_POINTS, fitTrend } from '../src/analysis/trend.js';
+import { EXACT_POINTS, fitTrend, withFitCache } from '../src/analysis/trend.js';
 import { seededRandom } from '../src/random.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -403,6 +403,29 @@ test('fitTrend beyond EXACT_POINTS: its bounds decide as the exact interval does
   for (const x of [exact.low, nextUp(exact.low), nextDown(exact.low), estimated.low, exact.low * 0.99]) {
     assert.equal(trend.bounds.lowAbove(x), exact.low > x, `lowAbove(${x})`);
   }
+});
+
+test('fits kept by withFitCache give the same figures and decisions at any level as fits made afresh', () => {
+  const random = seededRandom(14);
+  const n = EXACT_POINTS + 3000;
+  const t = Float64Array.from({ length: n }, (_, i) => i);
+  let wander = 0;
+  const y = Float64Array.from(t, (i) => {
+    wander = 0.98 * wander + 3000 * (random() - 0.5);
+    return Math.round(4e7 + 0.3 * i + wander);
+  });
+  const later = { t: t.subarray(n / 2), y: y.subarray(n / 2) };
+  const figures = (trend: ReturnType<typeof fitTrend>, limit: number) => {
+    assert.ok(trend !== undefined);
+    return { ...trend, bounds: undefined, highBelow: trend.bounds.highBelow(limit), lowAbove: trend.bounds.lowAbove(limit) };
+  };
+  const levels = [0.95, 0.995, 0.95];
+  const fresh = levels.map((c) => [figures(fitTrend([{ t, y }], c), 0.3), figures(fitTrend([later], c), 0.3)]);
+  const kept = withFitCache(() => levels.map((c) => [figures(fitTrend([{ t, y }], c), 0.3), figures(fitTrend([later], c), 0.3)]));
+  assert.deepEqual(kept, fresh);
+  // The later half, a view of the same arrays, is a fit of its own: not the whole series' kept one.
+  assert.notEqual(kept[0]?.[1]?.points, kept[0]?.[0]?.points);
+  assert.ok((fresh[1]?.[0]?.high ?? 0) > (fresh[0]?.[0]?.high ?? 0), 'a wider interval at the stricter level');
 });
 
 test('fitTrend beyond EXACT_POINTS puts a bound that contradicts its estimate right', () => {

@@ -70,42 +70,85 @@ export function parseCounts(text: string): (readonly [string, number])[] {
 
 /**
  * A count-by-key column's text (`Timeout:12 TCPSocketWrap:3`) as one column per key seen, 0 where a
- * row lacks the key (before it first appeared, or after it went), and the row's total.
+ * row lacks the key (before it first appeared, or after it went), and the row's total. Most rows
+ * repeat the one before, so only the rows where the text changes are kept, with the counts from
+ * there on (a key's id and its count per entry); the columns are built when they are asked for.
  */
-class CountsByKey {
-  readonly #columns = new Map<string, Column<Float64Array>>();
-  readonly #total = new Column(float64);
-  /** The last row's text and its counts: most rows repeat it, so it is parsed once. */
-  #lastText = '';
-  #lastCounts: readonly (readonly [string, number])[] = [];
-  #lastTotal = 0;
+const RECENT_TEXTS = 64;
 
-  /** `index`: the row's index, the number of rows added before it. */
-  add(text: string, index: number): void {
+class CountsByKey {
+  /** Key ids in the order the keys were first seen: the columns' order. */
+  readonly #keyIds = new Map<string, number>();
+  /** Per change: the row where it starts and where its entries start. */
+  readonly #changedAt = new Column((n) => new Int32Array(n));
+  readonly #entriesFrom = new Column((n) => new Int32Array(n));
+  readonly #entryKey = new Column((n) => new Int32Array(n));
+  readonly #entryCount = new Column(float64);
+  /** Texts parsed lately, as key ids and counts: a count that flips between two values flips its text too. */
+  readonly #recent = new Map<string, readonly (readonly [number, number])[]>();
+  #lastText: string | undefined;
+  #rows = 0;
+  #built: { readonly total: Float64Array; readonly byKey: ReadonlyMap<string, Float64Array> } | undefined;
+
+  add(text: string): void {
     if (text !== this.#lastText) {
       this.#lastText = text;
-      this.#lastCounts = parseCounts(text);
-      this.#lastTotal = this.#lastCounts.reduce((sum, [, count]) => sum + count, 0);
-    }
-    this.#total.push(this.#lastTotal);
-    for (const [key, count] of this.#lastCounts) {
-      let column = this.#columns.get(key);
-      if (column === undefined) {
-        column = new Column(float64);
-        for (let i = 0; i < index; i++) column.push(0);
-        this.#columns.set(key, column);
+      this.#changedAt.push(this.#rows);
+      this.#entriesFrom.push(this.#entryKey.length);
+      for (const [id, count] of this.#entries(text)) {
+        this.#entryKey.push(id);
+        this.#entryCount.push(count);
       }
-      column.push(count);
     }
-    for (const column of this.#columns.values()) if (column.length === index) column.push(0);
+    this.#rows++;
+    this.#built = undefined;
+  }
+
+  #entries(text: string): readonly (readonly [number, number])[] {
+    let entries = this.#recent.get(text);
+    if (entries === undefined) {
+      entries = parseCounts(text).map(([key, count]) => {
+        let id = this.#keyIds.get(key);
+        if (id === undefined) this.#keyIds.set(key, (id = this.#keyIds.size));
+        return [id, count] as const;
+      });
+      // Bounded: a count that climbs all day gives a new text at every change.
+      if (this.#recent.size >= RECENT_TEXTS) this.#recent.clear();
+      this.#recent.set(text, entries);
+    }
+    return entries;
+  }
+
+  #build(): { readonly total: Float64Array; readonly byKey: ReadonlyMap<string, Float64Array> } {
+    const rows = this.#rows;
+    const total = new Float64Array(rows);
+    const columns = [...this.#keyIds.keys()].map(() => new Float64Array(rows));
+    const at = this.#changedAt.view();
+    const entriesFrom = this.#entriesFrom.view();
+    const keys = this.#entryKey.view();
+    const counts = this.#entryCount.view();
+    for (let c = 0; c < at.length; c++) {
+      const from = at[c] as number;
+      const until = at[c + 1] ?? rows;
+      let sum = 0;
+      for (let e = entriesFrom[c] as number, end = entriesFrom[c + 1] ?? keys.length; e < end; e++) {
+        const count = counts[e] as number;
+        columns[keys[e] as number]?.fill(count, from, until);
+        sum += count;
+      }
+      total.fill(sum, from, until);
+    }
+    return { total, byKey: new Map([...this.#keyIds.keys()].map((key, id) => [key, columns[id] as Float64Array])) };
   }
 
   get total(): Float64Array {
-    return this.#total.view();
+    this.#built ??= this.#build();
+    return this.#built.total;
   }
 
   get byKey(): ReadonlyMap<string, Float64Array> {
-    return new Map([...this.#columns].map(([key, column]) => [key, column.view()]));
+    this.#built ??= this.#build();
+    return this.#built.byKey;
   }
 }
 
@@ -165,15 +208,53 @@ export class WorkerSeries {
   /** Last operation and error counts per segment: counters restart at zero when a worker is respawned. */
   readonly #counters = new Map<number, { ops: number; errors: number }>();
   #cooldown: CooldownPoint | undefined;
+  /** The columns of a series read by another thread (fromData): complete, nothing is added to it. */
+  #complete: WorkerColumns | undefined;
 
   constructor(workload: string, worker: string) {
     this.workload = workload;
     this.worker = worker;
   }
 
+  /** A series as another thread read it (`data()` there), its arrays taken over, not copied. */
+  static fromData(data: WorkerSeriesData): WorkerSeries {
+    const series = new WorkerSeries(data.workload, data.worker);
+    series.#complete = data.columns;
+    series.#cooldown = data.cooldown;
+    for (const [segment, ops, errors] of data.counters) series.#counters.set(segment, { ops, errors });
+    return series;
+  }
+
+  /** The series as plain data with arrays of their own, for another thread (their buffers: `transferList`). */
+  data(): WorkerSeriesData {
+    const c = this.columns;
+    const own = (byKey: ReadonlyMap<string, Float64Array>): Map<string, Float64Array> => new Map([...byKey].map(([key, values]) => [key, values.slice()]));
+    return {
+      workload: this.workload,
+      worker: this.worker,
+      columns: {
+        t: c.t.slice(),
+        heap: c.heap.slice(),
+        code: c.code.slice(),
+        external: c.external.slice(),
+        handles: c.handles.slice(),
+        ops: c.ops.slice(),
+        errors: c.errors.slice(),
+        segment: c.segment.slice(),
+        phase: c.phase.slice(),
+        handleTypes: own(c.handleTypes),
+        listeners: c.listeners.slice(),
+        listenerTypes: own(c.listenerTypes),
+      },
+      cooldown: this.#cooldown,
+      counters: [...this.#counters].map(([segment, { ops, errors }]) => [segment, ops, errors] as const),
+    };
+  }
+
   add(row: SampleRow): void {
-    const counters = this.#counters.get(row.segment) ?? { ops: 0, errors: 0 };
-    this.#counters.set(row.segment, counters);
+    if (this.#complete !== undefined) throw new Error(`${this.worker}: a series read by another thread is complete; nothing can be added to it`);
+    let counters = this.#counters.get(row.segment);
+    if (counters === undefined) this.#counters.set(row.segment, (counters = { ops: 0, errors: 0 }));
     counters.ops = Math.max(counters.ops, row.opsTotal);
     counters.errors = Math.max(counters.errors, row.errorsTotal);
     if (row.phase === 'cooldown') {
@@ -195,12 +276,12 @@ export class WorkerSeries {
     this.#errors.push(row.errorsTotal);
     this.#segment.push(row.segment);
     this.#phase.push(row.phase === 'steady' ? PointPhase.Steady : PointPhase.Warmup);
-    const index = this.#t.length - 1;
-    this.#handleTypes.add(row.resourceTypes ?? '', index);
-    this.#listeners.add(row.listenerCounts ?? '', index);
+    this.#handleTypes.add(row.resourceTypes ?? '');
+    this.#listeners.add(row.listenerCounts ?? '');
   }
 
   get columns(): WorkerColumns {
+    if (this.#complete !== undefined) return this.#complete;
     return {
       t: this.#t.view(),
       heap: this.#heap.view(),
@@ -267,6 +348,22 @@ export class WorkerSeries {
   }
 }
 
+/** A worker's series as plain data, to pass between threads. */
+export interface WorkerSeriesData {
+  readonly workload: string;
+  readonly worker: string;
+  readonly columns: WorkerColumns;
+  readonly cooldown: CooldownPoint | undefined;
+  /** Per segment: the last operation and error counts. */
+  readonly counters: readonly (readonly [segment: number, ops: number, errors: number])[];
+}
+
+/** The buffers of a series' data, to transfer rather than copy. */
+export function transferList(data: WorkerSeriesData): ArrayBuffer[] {
+  const { handleTypes, listenerTypes, ...arrays } = data.columns;
+  return [...Object.values(arrays), ...handleTypes.values(), ...listenerTypes.values()].map((a) => a.buffer as ArrayBuffer);
+}
+
 /** The controller's rows: the process RSS and the controller's own post-GC heap (less compiled code, as workers' are judged), a segment per process that recorded the run. */
 export interface ControllerColumns {
   readonly t: Float64Array;
@@ -298,6 +395,12 @@ export class RunSeries {
       this.#byWorker.set(row.worker, series);
     }
     series.add(row);
+  }
+
+  /** A worker's series read by another thread: its workload's series are all read there. */
+  adopt(series: WorkerSeries): void {
+    if (this.#byWorker.has(series.worker)) throw new Error(`${series.worker} was read twice`);
+    this.#byWorker.set(series.worker, series);
   }
 
   /** The time of the last thing recorded: a controller row, a worker's sample or its cooldown sample. */

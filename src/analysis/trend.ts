@@ -65,8 +65,65 @@ export function fitTrend(groups: readonly SlopeGroup[], confidence: number = CON
   // A count that never changes within a life (handles, listeners, for most of a day): every pairwise
   // slope is 0 and every pair a tie, so the fit is known without building them (S = 0, p = 1).
   if (usable.every(isConstant)) return { points, spanS, slope: 0, low: 0, high: 0, p: 1, inflation: 1, bounds: FLAT_BOUNDS };
-  const slopes = slopesOf(usable, 'fitTrend');
-  return points <= EXACT_POINTS ? exactTrend(slopes, points, spanS, confidence) : estimatedTrend(slopes, points, spanS, confidence);
+  if (points <= EXACT_POINTS) return exactTrend(slopesOf(usable, 'fitTrend'), points, spanS, confidence);
+  const key = fitCache === undefined ? undefined : groupsKey(usable);
+  let basis = key === undefined ? undefined : fitCache?.get(key);
+  if (basis === undefined) {
+    basis = fitBasis(slopesOf(usable, 'fitTrend'));
+    if (key !== undefined) fitCache?.set(key, basis);
+  }
+  return estimatedTrend(basis, points, spanS, confidence);
+}
+
+/**
+ * What a fit of many points computes whatever its confidence: the pairs (and their sample for the
+ * estimates), Kendall's S, the variances widened for autocorrelation, and the counts of pairs at or
+ * below the limits it was compared with.
+ */
+interface FitBasis {
+  readonly slopes: PairwiseSlopes;
+  readonly detrend: number;
+  readonly s: number;
+  readonly varS: number;
+  readonly inflatedVarS: number;
+  readonly senVarS: number;
+  readonly counts: Map<number, number>;
+}
+
+/** Fit bases by their groups, while withFitCache runs. */
+let fitCache: Map<string, FitBasis> | undefined;
+
+/**
+ * Runs `judge` with the fits of many points kept by their groups, so that the same series judged
+ * again at another level (a leaking worker at its share of the family's error) costs the interval's
+ * ranks alone: the figures are the same as without it. Bounded by the one judgement it spans.
+ */
+export function withFitCache<T>(judge: () => T): T {
+  if (fitCache !== undefined) return judge();
+  fitCache = new Map();
+  try {
+    return judge();
+  } finally {
+    fitCache = undefined;
+  }
+}
+
+const bufferIds = new WeakMap<ArrayBufferLike, number>();
+let nextBufferId = 0;
+
+/** The groups' identity as views of the series' arrays (never written once read); undefined for other arrays. */
+function groupsKey(groups: readonly SlopeGroup[]): string | undefined {
+  const id = (buffer: ArrayBufferLike): number => {
+    let found = bufferIds.get(buffer);
+    if (found === undefined) bufferIds.set(buffer, (found = nextBufferId++));
+    return found;
+  };
+  let key = '';
+  for (const { t, y } of groups) {
+    if (!(t instanceof Float64Array && y instanceof Float64Array)) return undefined;
+    key += `${id(t.buffer)}:${t.byteOffset}:${t.length}:${id(y.buffer)}:${y.byteOffset} `;
+  }
+  return key;
 }
 
 const FLAT_BOUNDS: TrendBounds = { highBelow: (x) => 0 < x, lowAbove: (x) => 0 > x, exact: () => ({ slope: 0, low: 0, high: 0 }) };
@@ -106,10 +163,8 @@ function exactTrend(slopes: PairwiseSlopes, points: number, spanS: number, confi
  * which side of it the bound at its rank lies, and when that contradicts the estimate the exact bound
  * replaces it, so a figure never shows on the wrong side of a limit it was judged against.
  */
-function estimatedTrend(slopes: PairwiseSlopes, points: number, spanS: number, confidence: number): Trend {
-  const { pairs } = slopes;
-  const middle = medianRanks(pairs);
-  const [m0 = NaN, m1 = m0] = slopes.estimate(middle);
+function fitBasis(slopes: PairwiseSlopes): FitBasis {
+  const [m0 = NaN, m1 = m0] = slopes.estimate(medianRanks(slopes.pairs));
   const detrend = (m0 + m1) / 2;
   let s = 0;
   let varS = 0;
@@ -128,10 +183,14 @@ function estimatedTrend(slopes: PairwiseSlopes, points: number, spanS: number, c
     inflatedVarS += groupVarS * factor;
     senVarS += senVarianceFromTies(n, tiesT, tiesY) * factor;
   }
-  const { lowRank, highRank } = intervalRanks(pairs, senVarS, confidence);
+  return { slopes, detrend, s, varS, inflatedVarS, senVarS, counts: new Map() };
+}
+
+function estimatedTrend(basis: FitBasis, points: number, spanS: number, confidence: number): Trend {
+  const { slopes, counts } = basis;
+  const { lowRank, highRank } = intervalRanks(slopes.pairs, basis.senVarS, confidence);
   const bounded = !Number.isNaN(lowRank);
   const [low = -Infinity, high = Infinity] = bounded ? slopes.estimate([lowRank, highRank]) : [];
-  const counts = new Map<number, number>();
   const atMost = (x: number): number => {
     let count = counts.get(x);
     if (count === undefined) counts.set(x, (count = slopes.countAtMost(x)));
@@ -140,11 +199,11 @@ function estimatedTrend(slopes: PairwiseSlopes, points: number, spanS: number, c
   const trend = {
     points,
     spanS,
-    slope: detrend,
+    slope: basis.detrend,
     low,
     high,
-    p: trendP(s, inflatedVarS),
-    inflation: varS > 0 ? inflatedVarS / varS : 1,
+    p: trendP(basis.s, basis.inflatedVarS),
+    inflation: basis.varS > 0 ? basis.inflatedVarS / basis.varS : 1,
     bounds: {
       highBelow(x: number): boolean {
         if (!bounded) return false;

@@ -10,7 +10,7 @@ import { halvesGrowth, noiseSd, sinceWarmupGrowth } from './heap-figures.js';
 import type { SlopeGroup } from './pairwise-slopes.js';
 import { PointPhase, type WorkerSeries } from './series.js';
 import { median } from './theil-sen.js';
-import { CONFIDENCE, fitTrend } from './trend.js';
+import { CONFIDENCE, fitTrend, withFitCache } from './trend.js';
 import {
   CLEANUP_TOLERANCE_BYTES,
   HANDLE_GROWTH_LIMIT,
@@ -273,9 +273,11 @@ export function analyzeWorkload(
   const analyses = workers.map((w, i): WorkerAnalysis => {
     const oom = outOfMemoryWorkers.has(w.worker);
     // A pass needs every worker to pass (an intersection: the look's level holds); a leak in any one is a union.
-    const atLook = analyzeWorker(w, settings, oom, prepared[i]);
-    if (atLook.state !== 'fitted' || atLook.verdict !== 'leak' || levels.worker === confidence) return atLook;
-    return analyzeWorker(w, { ...settings, confidence: levels.worker }, oom, prepared[i]);
+    return withFitCache(() => {
+      const atLook = analyzeWorker(w, settings, oom, prepared[i]);
+      if (atLook.state !== 'fitted' || atLook.verdict !== 'leak' || levels.worker === confidence) return atLook;
+      return analyzeWorker(w, { ...settings, confidence: levels.worker }, oom, prepared[i]);
+    });
   });
   const opsTotal = workers.reduce((sum, w) => sum + w.opsTotal, 0);
   const errorsTotal = workers.reduce((sum, w) => sum + w.errorsTotal, 0);

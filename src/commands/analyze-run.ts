@@ -1,11 +1,14 @@
 /** Reads a recorded run back (samples.csv, events.csv) and analyses it: shared by `soak run` and `soak analyze`. */
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { replayLooks, type SequentialOutcome } from '../analysis/decide.js';
 import type { LookPlan } from '../analysis/sequential.js';
 import { fitTrend } from '../analysis/trend.js';
 import { analyzeWorkload } from '../analysis/verdict.js';
 import type { AnalysisSettings, WorkloadAnalysis } from '../analysis/types.js';
-import { readRun, type RecordedRun } from '../run-dir/read-run.js';
-import type { ControllerColumns } from '../analysis/series.js';
+import { readRun, workloadsAtStart, type RecordedRun } from '../run-dir/read-run.js';
+import { WorkerSeries, type ControllerColumns, type WorkerSeriesData } from '../analysis/series.js';
 import type { MemoryTrend } from '../run-dir/summary.js';
 
 export interface RunAnalysis {
@@ -27,26 +30,82 @@ export interface SequentialRun {
   readonly endS: number;
 }
 
-/**
- * `workloadNames` orders the result and includes workloads with no samples at all (they get an
- * 'error' verdict); without it, the workloads are those found in the samples, in order of appearance.
- */
+export interface AnalysisOptions {
+  /**
+   * Orders the result and includes workloads with no samples at all (they get an 'error' verdict);
+   * without it, the workloads are those found in the samples, in order of appearance.
+   */
+  readonly workloads?: readonly string[] | undefined;
+  readonly sequential?: SequentialRun | undefined;
+  /**
+   * Threads that read and fit the workloads, each its share (at most one per workload). Default: one
+   * per core, up to MAX_ANALYSIS_THREADS, for a file of ANALYSIS_THREAD_BYTES or more; else one. A run
+   * that decided as it went is replayed on one thread whatever this says (its looks cut short series).
+   */
+  readonly threads?: number | undefined;
+}
+
+/** Below this many bytes of samples one thread reads and fits them: a thread takes ~50 ms to start. */
+export const ANALYSIS_THREAD_BYTES = 16 * 1024 * 1024;
+/** Each thread holds its own copy of the analysis' code and buffers (~30 MB). */
+const MAX_ANALYSIS_THREADS = 4;
+
+/** What a thread of the analysis is given (analysis-thread.ts). */
+export interface ThreadTask {
+  readonly samplesPath: string;
+  readonly eventsPath: string;
+  readonly settings: AnalysisSettings;
+  readonly workloads: readonly string[];
+}
+
+/** What it answers: its workloads' analyses, and their series for the report's charts. */
+export interface ThreadReply {
+  readonly workloads: readonly WorkloadAnalysis[];
+  readonly series: readonly WorkerSeriesData[];
+}
+
 export async function analyzeRecordedRun(
   samplesPath: string,
   eventsPath: string,
   settings: AnalysisSettings,
-  workloadNames?: readonly string[],
-  sequentialRun?: SequentialRun,
+  options: AnalysisOptions = {},
 ): Promise<RunAnalysis> {
-  const recorded = await readRun(samplesPath, eventsPath);
-  const byWorkload = recorded.series.byWorkload();
-  const names = workloadNames ?? [...byWorkload.keys()];
-  const replayed =
-    sequentialRun === undefined
-      ? undefined
-      : replayLooks({ byWorkload, outOfMemory: recorded.outOfMemory, respawns: recorded.respawns }, names, sequentialRun.plan, sequentialRun.endS, settings);
-  const workloads =
-    replayed?.workloads ?? names.map((name) => analyzeWorkload(name, byWorkload.get(name) ?? [], settings, recorded.outOfMemory, recorded.respawns));
+  const { workloads: workloadNames, sequential: sequentialRun } = options;
+  const wanted = sequentialRun === undefined ? (options.threads ?? defaultThreads(samplesPath)) : 1;
+  // The split needs the workloads before the file is read: the run's, or those its first rows show.
+  const known = wanted > 1 ? (workloadNames ?? workloadsAtStart(samplesPath)) : [];
+  const threads = Math.max(1, Math.min(wanted, known.length));
+  // Workload i is read and fitted by thread i mod threads; this thread reads all rows but the others'
+  // (the controller's, and those of any workload the first rows did not show, included).
+  const shares = Array.from({ length: threads }, (_, k) => known.filter((_, i) => i % threads === k));
+  const elsewhere = shares.slice(1).flat();
+  const helpers = shares.slice(1).map((share) => inThread({ samplesPath, eventsPath, settings, workloads: share }));
+  let recorded: RecordedRun;
+  const analysed = new Map<string, WorkloadAnalysis>();
+  let replayed: ReturnType<typeof replayLooks> | undefined;
+  try {
+    recorded = await readRun(samplesPath, eventsPath, threads > 1 ? { except: elsewhere } : {});
+    const byWorkload = recorded.series.byWorkload();
+    const names =
+      threads > 1 ? [...byWorkload.keys()].concat((shares[0] ?? []).filter((name) => !byWorkload.has(name))) : (workloadNames ?? [...byWorkload.keys()]);
+    replayed =
+      sequentialRun === undefined
+        ? undefined
+        : replayLooks({ byWorkload, outOfMemory: recorded.outOfMemory, respawns: recorded.respawns }, names, sequentialRun.plan, sequentialRun.endS, settings);
+    for (const w of replayed?.workloads ??
+      names.map((name) => analyzeWorkload(name, byWorkload.get(name) ?? [], settings, recorded.outOfMemory, recorded.respawns))) {
+      analysed.set(w.name, w);
+    }
+    for (const reply of await Promise.all(helpers.map((h) => h.reply))) {
+      for (const w of reply.workloads) analysed.set(w.name, w);
+      for (const data of reply.series) recorded.series.adopt(WorkerSeries.fromData(data));
+    }
+  } finally {
+    for (const h of helpers) h.stop();
+  }
+  // Without names given, in order of appearance: those of the first rows, then any that came later (all read here).
+  const order = workloadNames ?? [...new Set([...known, ...analysed.keys()])];
+  const workloads = order.map((name) => analysed.get(name) as WorkloadAnalysis);
   const fittedFrom = workloads.flatMap((w) => (w.heap === undefined ? [] : [w.steadyFromS]));
   const steadyFromS = fittedFrom.length > 0 ? Math.min(...fittedFrom) : 0;
   const { controller } = recorded.series;
@@ -60,6 +119,26 @@ export async function analyzeRecordedRun(
     recorded,
     ...(replayed === undefined ? {} : { sequential: replayed.outcome }),
   };
+}
+
+function defaultThreads(samplesPath: string): number {
+  const bytes = statSync(samplesPath, { throwIfNoEntry: false })?.size ?? 0;
+  return bytes < ANALYSIS_THREAD_BYTES ? 1 : Math.min(availableParallelism(), MAX_ANALYSIS_THREADS);
+}
+
+const threadEntry = new URL('./analysis-thread.js', import.meta.url);
+
+function inThread(task: ThreadTask): { readonly reply: Promise<ThreadReply>; stop(): void } {
+  // No execArgv of the host (`--input-type` would make the thread refuse to start).
+  const worker = new Worker(threadEntry, { workerData: task, execArgv: [] });
+  const reply = new Promise<ThreadReply>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the analysis thread of ${task.workloads.join(', ')} exited (code ${code}) before it answered`)));
+  });
+  // Awaited only once this thread's own share is done; a failure before then must not count as unhandled.
+  reply.catch(() => undefined);
+  return { reply, stop: () => void worker.terminate() };
 }
 
 /** A controller figure's trend from `fromS`, fitted within each process that recorded the run (a resume starts a new one) and pooled. */

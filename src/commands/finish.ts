@@ -28,6 +28,8 @@ export interface FinishInput {
   readonly strict: boolean;
   /** Set by `soak analyze`. */
   readonly analyzedAt?: string;
+  /** Threads of the analysis (analyze-run.ts); default: one per core for a large file. */
+  readonly analysisThreads?: number;
 }
 
 export interface Finished {
@@ -40,7 +42,11 @@ export async function finishRun(input: FinishInput): Promise<Finished> {
   const known = typeof input.run === 'function' ? undefined : input.run;
   // A run that decided as it went is replayed look by look, so it reaches the same decisions from the same samples.
   const sequential = known?.looks === undefined ? undefined : { plan: { ...known.looks, maxS: known.durationS }, endS: known.elapsedS };
-  const analysis = await analyzeRecordedRun(input.samplesPath, input.eventsPath, settings, input.workloads, sequential);
+  const analysis = await analyzeRecordedRun(input.samplesPath, input.eventsPath, settings, {
+    workloads: input.workloads,
+    sequential,
+    threads: input.analysisThreads,
+  });
   const run = typeof input.run === 'function' ? input.run(analysis.lastElapsedS) : input.run;
   const workloads = analysis.workloads.map((w) => ({ ...w, params: input.params.get(w.name) ?? {} }));
   const verdict: Verdict = input.failed ? 'error' : worstVerdict(workloads.map((w) => w.verdict));

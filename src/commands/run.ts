@@ -206,7 +206,9 @@ export class Soak extends EventEmitter<SoakEvents> {
     const workloads = this.#workloads;
     if (this.#interim !== undefined || workloads === undefined || this.#finishing) return;
     const atS = (Date.now() - this.#startMs) / 1000;
-    this.#interim = writeInterimReport({ ...this.#finishInput(workloads, atS), failed: false, complete: false, interim: true })
+    // One thread: the run's workers are using the cores, and their figures are what is being measured.
+    const input = { ...this.#finishInput(workloads, atS), failed: false, complete: false, interim: true, analysisThreads: 1 };
+    this.#interim = writeInterimReport(input)
       .then((summary) => {
         this.emit('interim', { atS, summary });
       })

@@ -3,12 +3,12 @@
  * streaming with the fast reader of csv-lines.ts: a day of 1 s samples from 10 workers (~950K
  * rows) reads in about a second, in memory bounded by the series' typed arrays.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { RunSeries, type Phase } from '../analysis/series.js';
 import { OUT_OF_MEMORY_DETAIL, SNAPSHOT_EVENT, type eventColumns, type sampleColumns } from './columns.js';
 
 type SampleColumn = (typeof sampleColumns)[number];
-import { columnIndexes, readCsv } from './csv-lines.js';
+import { columnIndexes, readCsv, readCsvText } from './csv-lines.js';
 
 /** Most common first: a row's phase is compared with them in turn. */
 const phases: readonly Phase[] = ['steady', 'warmup', 'cooldown'];
@@ -67,7 +67,12 @@ const sample = columnIndexes(sampleFields);
 const eventFields = ['elapsed_s', 'workload', 'worker', 'event', 'detail'] as const satisfies readonly (typeof eventColumns)[number][];
 const event = columnIndexes(eventFields);
 
-export async function readRun(samplesPath: string, eventsPath: string): Promise<RecordedRun> {
+/** Which rows to read when threads share the file, each its workloads: by default, all. */
+export type ReadRunOptions = { readonly only: readonly string[] } | { readonly except: readonly string[] } | Record<string, never>;
+
+export async function readRun(samplesPath: string, eventsPath: string, options: ReadRunOptions = {}): Promise<RecordedRun> {
+  const only = 'only' in options ? options.only : undefined;
+  const except = 'except' in options ? options.except : undefined;
   const outOfMemory = new Map<string, number>();
   const respawns = new Map<string, number>();
   const events: RecordedEvent[] = [];
@@ -101,6 +106,9 @@ export async function readRun(samplesPath: string, eventsPath: string): Promise<
   await readCsv(samplesPath, sampleFields, (r) => {
     const phase = r.choice(sample.phase, phases);
     if (phase === undefined) return;
+    // Compared in place: a row left to another thread costs no string.
+    if (only !== undefined && r.choice(sample.workload, only) === undefined) return;
+    if (except !== undefined && r.choice(sample.workload, except) !== undefined) return;
     const elapsedS = r.number(sample.elapsed_s);
     const worker = r.text(sample.worker);
     // The sample after a heap snapshot: the worker was stopped for seconds and V8 had walked its
@@ -130,4 +138,25 @@ export async function readRun(samplesPath: string, eventsPath: string): Promise<
     });
   });
   return { series, outOfMemory, respawns, events, eventsLeftOut };
+}
+
+/** Bytes read from the start of samples.csv to find the workloads: the first ticks of a run hold a row of each. */
+const HEAD_BYTES = 1 << 18;
+
+/** The workloads of the samples that start the file, in order of appearance (the controller's rows have none). */
+export function workloadsAtStart(samplesPath: string): string[] {
+  const fd = openSync(samplesPath, 'r');
+  let head: string;
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    head = buffer.toString('utf8', 0, readSync(fd, buffer, 0, HEAD_BYTES, 0));
+  } finally {
+    closeSync(fd);
+  }
+  const found = new Set<string>();
+  readCsvText(head, ['workload'], (r) => {
+    const workload = r.text(0);
+    if (workload !== '') found.add(workload);
+  });
+  return [...found];
 }

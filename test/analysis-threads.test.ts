@@ -1,0 +1,129 @@
+/**
+ * The analysis of a large run on several threads (analyze-run.ts): each thread reads and judges its
+ * share of the workloads, and what comes back is what one thread alone finds, to the last figure.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { writeDayRun } from '../scripts/gen-day-csv.js';
+import { WorkerSeries, type WorkerColumns } from '../src/analysis/series.js';
+import type { AnalysisSettings } from '../src/analysis/types.js';
+import { analyzeRecordedRun, type RunAnalysis } from '../src/commands/analyze-run.js';
+import { readRun, workloadsAtStart } from '../src/run-dir/read-run.js';
+import { tempDir } from './helpers/cli.js';
+
+const MB = 1024 * 1024;
+const settings: AnalysisSettings = { thresholds: { maxSlopeBytesPerHour: MB, maxGrowthBytes: 100 * MB }, warmup: 'auto', profile: 'long' };
+
+const dir = tempDir();
+// Two hours of 1 s samples of 10 workers (~79K rows): long enough for the estimated fits (over EXACT_POINTS per pooled fit).
+const run = writeDayRun(join(dir, 'run'), { durationS: 7200, warmupS: 600 });
+
+/** Everything an analysis gives the summary and the report, as comparable values. */
+function figures(a: RunAnalysis): unknown {
+  const series = [...a.recorded.series.byWorkload()]
+    .sort(([x], [y]) => x.localeCompare(y))
+    .map(([name, workers]) => [name, workers.map((w) => [w.worker, w.opsTotal, w.errorsTotal, w.cooldown, columnsOf(w.columns)])]);
+  return {
+    workloads: a.workloads,
+    rss: a.rss,
+    controllerHeap: a.controllerHeap,
+    lastElapsedS: a.lastElapsedS,
+    controller: a.recorded.series.controller,
+    series,
+  };
+}
+
+function columnsOf(c: WorkerColumns): unknown {
+  const plain = (byKey: ReadonlyMap<string, Float64Array>): unknown => [...byKey].map(([key, values]) => [key, [...values]]);
+  return { ...Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v instanceof Map ? plain(v) : Array.from(v as ArrayLike<number>)])) };
+}
+
+test('two threads find what one finds: verdicts, figures, every series, with or without the names of the workloads', async () => {
+  const one = await analyzeRecordedRun(run.samplesPath, run.eventsPath, settings, { workloads: ['cache', 'webhook'], threads: 1 });
+  assert.deepEqual(
+    one.workloads.map((w) => [w.name, w.verdict]),
+    [
+      ['cache', 'leak'],
+      ['webhook', 'pass'],
+    ],
+  );
+  const two = await analyzeRecordedRun(run.samplesPath, run.eventsPath, settings, { workloads: ['cache', 'webhook'], threads: 2 });
+  assert.deepEqual(figures(two), figures(one));
+  // Unnamed, the workloads are taken from the first rows, in order of appearance.
+  const unnamed = await analyzeRecordedRun(run.samplesPath, run.eventsPath, settings, { threads: 2 });
+  assert.deepEqual(figures(unnamed), figures(one));
+  // Named in another order, the result follows the names.
+  const reversed = await analyzeRecordedRun(run.samplesPath, run.eventsPath, settings, { workloads: ['webhook', 'cache'], threads: 2 });
+  assert.deepEqual(
+    reversed.workloads.map((w) => w.name),
+    ['webhook', 'cache'],
+  );
+});
+
+test("a workload that first appears after the file's first rows is read by the calling thread, in its place", async () => {
+  // webhook#4's rows of the second hour become those of a workload 'late', which the first rows cannot show.
+  const lines = readFileSync(run.samplesPath, 'utf8').split('\n');
+  const renamed = lines.map((line, i) =>
+    i > lines.length / 2 && line.includes(',webhook,webhook#4,') ? line.replace(',webhook,webhook#4,', ',late,late#0,') : line,
+  );
+  const samplesPath = join(dir, 'late.csv');
+  writeFileSync(samplesPath, renamed.join('\n'));
+  assert.deepEqual(workloadsAtStart(samplesPath), ['cache', 'webhook']);
+  const one = await analyzeRecordedRun(samplesPath, run.eventsPath, settings, { threads: 1 });
+  assert.deepEqual(
+    one.workloads.map((w) => w.name),
+    ['cache', 'webhook', 'late'],
+  );
+  const two = await analyzeRecordedRun(samplesPath, run.eventsPath, settings, { threads: 2 });
+  assert.deepEqual(figures(two), figures(one));
+});
+
+test('readRun reads only the workloads asked for, or all but those given (the controller with them)', async () => {
+  const only = await readRun(run.samplesPath, run.eventsPath, { only: ['webhook'] });
+  assert.deepEqual([...only.series.byWorkload().keys()], ['webhook']);
+  assert.equal(only.series.controller.t.length, 0);
+  const except = await readRun(run.samplesPath, run.eventsPath, { except: ['webhook'] });
+  assert.deepEqual([...except.series.byWorkload().keys()], ['cache']);
+  assert.ok(except.series.controller.t.length > 7000, `${except.series.controller.t.length} controller rows`);
+  // The events are read whole by each.
+  assert.deepEqual([...only.respawns], [[run.respawnedWorker, 1]]);
+  assert.deepEqual([...except.respawns], [[run.respawnedWorker, 1]]);
+});
+
+test('a series passed between threads keeps its columns and counters, and takes no more samples', async () => {
+  const recorded = await readRun(run.samplesPath, run.eventsPath, { only: ['webhook'] });
+  const original = recorded.series
+    .byWorkload()
+    .get('webhook')
+    ?.find((w) => w.worker === run.respawnedWorker);
+  assert.ok(original !== undefined);
+  const copy = WorkerSeries.fromData(structuredClone(original.data()));
+  assert.deepEqual(columnsOf(copy.columns), columnsOf(original.columns));
+  assert.deepEqual([copy.opsTotal, copy.errorsTotal, copy.cooldown], [original.opsTotal, original.errorsTotal, original.cooldown]);
+  assert.throws(() => copy.add({ ...sampleRow(), worker: copy.worker }), /complete; nothing can be added/);
+});
+
+test('a failure while the threads work rejects, and leaves no thread behind', async () => {
+  // events.csv a directory: every thread's read fails. The test file ending at all shows no thread was left running.
+  await assert.rejects(analyzeRecordedRun(run.samplesPath, dir, settings, { workloads: ['cache', 'webhook'], threads: 2 }), /EISDIR/);
+});
+
+function sampleRow(): Parameters<WorkerSeries['add']>[0] {
+  return {
+    elapsedS: 1e6,
+    segment: 0,
+    phase: 'steady',
+    workload: 'webhook',
+    worker: '',
+    opsTotal: 0,
+    errorsTotal: 0,
+    heapBytes: MB,
+    codeBytes: 0,
+    externalBytes: 0,
+    arrayBuffersBytes: 0,
+    activeHandles: 0,
+    rssBytes: 0,
+  };
+}
