@@ -5,8 +5,8 @@
  * just to split the file into lines (scripts/bench-read.ts).
  *
  * How: the file is read in chunks into one reused buffer and decoded to text; records are
- * cut with indexOf, and fields are handed to the caller by position in that text, with no object
- * per row or per field. Numbers are parsed straight from the text. Columns are found by header
+ * cut with indexOf, only as far as the caller reads their fields, and fields are handed to the
+ * caller by position in that text, with no object per row or per field. Numbers are parsed straight from the text. Columns are found by header
  * name, so extra columns appended by a later version, or another column order, read the same.
  *
  * The CSV is RFC 4180: a field may be quoted, with "" for a quote and commas and line breaks
@@ -157,6 +157,9 @@ class RecordReader implements CsvRecord {
   // The current record: its text, and per field its start and end in the text (or QUOTED).
   #text = '';
   #fieldCount = 0;
+  /** A record without quotes is cut into fields as far as they are asked for: from here, up to `#recordEnd`. */
+  #cutFrom = 0;
+  #recordEnd = -1;
   readonly #start: number[] = [];
   readonly #end: number[] = [];
   readonly #quoted: string[] = [];
@@ -183,10 +186,13 @@ class RecordReader implements CsvRecord {
           pos = next;
           continue;
         }
-        this.#cutPlain(pos, end);
+        this.#cutFrom = pos;
+        this.#recordEnd = end;
+        this.#fieldCount = 0;
       } else {
         next = this.#cutQuoted(pos);
         if (next < 0) break;
+        this.#recordEnd = -1; // cut whole
       }
       pos = next;
       if (this.#header) this.#readHeader();
@@ -199,25 +205,32 @@ class RecordReader implements CsvRecord {
   }
 
   has(column: number): boolean {
-    return (this.#fieldOf[column] ?? NOT_IN_HEADER) < this.#fieldCount;
+    return this.#field(column) < this.#fieldCount;
+  }
+
+  /** The header field of `column`, the record cut into fields up to it. */
+  #field(column: number): number {
+    const field = this.#fieldOf[column] ?? NOT_IN_HEADER;
+    if (field >= this.#fieldCount && this.#cutFrom <= this.#recordEnd) this.#cutPlain(field);
+    return field;
   }
 
   text(column: number): string {
-    const field = this.#fieldOf[column] ?? NOT_IN_HEADER;
+    const field = this.#field(column);
     if (field >= this.#fieldCount) return '';
     const start = this.#start[field] as number;
     return start === QUOTED ? (this.#quoted[field] as string) : this.#text.slice(start, this.#end[field]);
   }
 
   number(column: number, absent = Number.NaN): number {
-    const field = this.#fieldOf[column] ?? NOT_IN_HEADER;
+    const field = this.#field(column);
     if (field >= this.#fieldCount) return absent;
     const start = this.#start[field] as number;
     return start === QUOTED ? Number(this.#quoted[field]) : parseNumber(this.#text, start, this.#end[field] as number);
   }
 
   choice<T extends string>(column: number, choices: readonly T[]): T | undefined {
-    const field = this.#fieldOf[column] ?? NOT_IN_HEADER;
+    const field = this.#field(column);
     if (field >= this.#fieldCount) return undefined;
     const start = this.#start[field] as number;
     if (start === QUOTED) return choices.find((choice) => choice === this.#quoted[field]);
@@ -227,6 +240,7 @@ class RecordReader implements CsvRecord {
   }
 
   #readHeader(): void {
+    if (this.#cutFrom <= this.#recordEnd) this.#cutPlain(NOT_IN_HEADER);
     const names: string[] = [];
     for (let field = 0; field < this.#fieldCount; field++) {
       const start = this.#start[field] as number;
@@ -237,21 +251,27 @@ class RecordReader implements CsvRecord {
     this.#header = false;
   }
 
-  /** A record without quotes, from `pos` to `end` (its line break excluded). */
-  #cutPlain(pos: number, end: number): void {
+  /**
+   * Cuts the current record, one without quotes, into fields up to `last` (or to its end): a row that
+   * a caller skips after reading its first fields costs no more than those.
+   */
+  #cutPlain(last: number): void {
     const text = this.#text;
+    const end = this.#recordEnd;
     const starts = this.#start;
     const ends = this.#end;
-    let field = 0;
+    let pos = this.#cutFrom;
+    let field = this.#fieldCount;
     for (;;) {
       let comma = text.indexOf(',', pos);
       if (comma < 0 || comma > end) comma = end;
       starts[field] = pos;
       ends[field] = comma;
       field++;
-      if (comma === end) break;
       pos = comma + 1;
+      if (comma === end || field > last) break;
     }
+    this.#cutFrom = pos;
     this.#fieldCount = field;
   }
 
