@@ -188,6 +188,18 @@ interface Workspace {
   readonly carriedScratch: Float64Array;
 }
 
+/**
+ * The one workspace of every instance, grown to the largest group yet: instances are used one call at
+ * a time, and each call fills the buffers it reads, so none needs its own (3.4 MB for a day's 86K
+ * points, which fits kept for a second look (trend.ts) would otherwise each hold).
+ */
+let shared: Workspace | undefined;
+
+function sharedWorkspace(size: number): Workspace {
+  if (shared === undefined || shared.order.length < size) shared = workspace(size);
+  return shared;
+}
+
 function workspace(size: number): Workspace {
   return {
     order: new Uint32Array(size),
@@ -315,7 +327,8 @@ export class PairwiseSlopes {
   /** The sample estimate() draws once and reuses: its order statistics serve any ranks. */
   #estimateSample: Float64Array | undefined;
   readonly #listLimit: number;
-  readonly #ws: Workspace;
+  /** Points in the largest group: the size of the sorting workspace. */
+  readonly #largestGroup: number;
   /** Slopes already selected, by rank: theilSen and mannKendall both need the median. */
   readonly #found = new Map<number, number>();
 
@@ -334,7 +347,7 @@ export class PairwiseSlopes {
     // pairs, then listed), and so do 10 such series pooled (3.7e10 → ~2e8 → ~1e6).
     this.#sampleSize = Math.min(Math.max(2 * this.points, 4096), 1 << 18);
     this.#listLimit = Math.min(Math.max(8 * this.points, 1 << 17), 1 << 23);
-    this.#ws = workspace(this.#groups.reduce((max, g) => Math.max(max, g.t.length), 0));
+    this.#largestGroup = this.#groups.reduce((max, g) => Math.max(max, g.t.length), 0);
   }
 
   /** Number of pairs whose (floating-point) slope is ≤ s. */
@@ -347,7 +360,7 @@ export class PairwiseSlopes {
 
   /** The count at a finite s, and each group's points sorted by their keys at s. */
   #count(s: number): { count: number; orders: Uint32Array[] } {
-    const ws = this.#ws;
+    const ws = sharedWorkspace(this.#largestGroup);
     let count = 0;
     const orders = this.#groups.map((g) => {
       const n = g.t.length;
@@ -361,7 +374,7 @@ export class PairwiseSlopes {
 
   /** Per group, the pairs counted by the sign of their slope (Kendall's concordant/discordant/tied in y). */
   signCounts(): SlopeSignCounts[] {
-    const ws = this.#ws;
+    const ws = sharedWorkspace(this.#largestGroup);
     return this.#groups.map((g) => {
       const n = g.t.length;
       ws.k1.set(g.y);
@@ -435,7 +448,7 @@ export class PairwiseSlopes {
    * reverse. The sink for a group is told how many pairs the groups before it had.
    */
   #visitWindow(w: Window, sinkFor: (g: SortedGroup, offset: number) => PairSink): void {
-    const ws = this.#ws;
+    const ws = sharedWorkspace(this.#largestGroup);
     let offset = 0;
     this.#groups.forEach((g, index) => {
       const n = g.t.length;
