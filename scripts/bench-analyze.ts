@@ -1,6 +1,7 @@
 /**
  * `npm run bench:analyze`: how long `soak analyze` takes over a day of 1 s samples from 10 workers
- * (~950K rows), against a plain line-by-line read of the same samples.csv. The day run is generated
+ * (~950K rows), against a plain line-by-line read of the same samples.csv, and what its threads buy
+ * (the same analysis on one thread). The day run is generated
  * once; then, in alternating rounds so machine drift hits every phase alike, each phase runs in a
  * child process of its own, which reports its wall time and peak RSS (maxRSS) when it ends: one
  * phase's memory cannot then pollute the next one's figure. Printed: medians and ratios to the read.
@@ -51,6 +52,13 @@ const phases: readonly Phase[] = [
     code: `
       const { reanalyze } = await import(${src('commands/analyze.js')});
       await reanalyze({ run: dir });`,
+    measures: [],
+  },
+  {
+    label: 'soak analyze on one thread',
+    code: `
+      const { reanalyze } = await import(${src('commands/analyze.js')});
+      await reanalyze({ run: dir, threads: 1 });`,
     measures: [],
   },
 ];

@@ -223,9 +223,9 @@ function fitsFor(columns: WorkerColumns, worker: WorkerSummary, index: number): 
   for (let i = 0; i <= t.length; i++) {
     const inWindow = i < t.length && (t[i] ?? 0) >= fromS && phase[i] === PointPhase.Steady;
     if (start >= 0 && (!inWindow || segment[i] !== segment[start])) {
-      const ts = Array.from(t.subarray(start, i));
+      const ts = t.subarray(start, i);
       if (ts.length >= 2) {
-        const residuals = ts.map((s, n) => (heap[start + n] ?? 0) - slopePerS * s);
+        const residuals = Float64Array.from(ts, (s, n) => (heap[start + n] ?? 0) - slopePerS * s);
         const pivotS = median(ts);
         const ci = worker.ci95;
         fits.push({
