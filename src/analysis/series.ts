@@ -68,14 +68,15 @@ export function parseCounts(text: string): (readonly [string, number])[] {
   });
 }
 
+/** Parsed texts a count-by-key column keeps for reuse. */
+const RECENT_TEXTS = 64;
+
 /**
  * A count-by-key column's text (`Timeout:12 TCPSocketWrap:3`) as one column per key seen, 0 where a
  * row lacks the key (before it first appeared, or after it went), and the row's total. Most rows
  * repeat the one before, so only the rows where the text changes are kept, with the counts from
  * there on (a key's id and its count per entry); the columns are built when they are asked for.
  */
-const RECENT_TEXTS = 64;
-
 class CountsByKey {
   /** Key ids in the order the keys were first seen: the columns' order. */
   readonly #keyIds = new Map<string, number>();
