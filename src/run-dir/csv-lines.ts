@@ -6,8 +6,9 @@
  *
  * How: the file is read in chunks into one reused buffer and decoded to text; records are
  * cut with indexOf, only as far as the caller reads their fields, and fields are handed to the
- * caller by position in that text, with no object per row or per field. Numbers are parsed straight from the text. Columns are found by header
- * name, so extra columns appended by a later version, or another column order, read the same.
+ * caller by position in that text, with no object per row or per field. Numbers are parsed
+ * straight from the text. Columns are found by header name, so extra columns appended by a later
+ * version, or another column order, read the same.
  *
  * The CSV is RFC 4180: a field may be quoted, with "" for a quote and commas and line breaks
  * inside. Line breaks are LF or CRLF; blank lines are skipped. Every record the writer appends ends
