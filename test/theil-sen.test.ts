@@ -379,15 +379,21 @@ test('PairwiseSlopes.estimate is near the exact order statistic, and exact when 
   });
 });
 
-test('fitTrend beyond EXACT_POINTS: its bounds decide as the exact interval does', () => {
-  const random = seededRandom(12);
-  const n = EXACT_POINTS + 4000;
+/** n points 1 s apart: a line plus a rounded AR(1) wander (persistent, heap-like noise), seeded. */
+function wanderingSeries(seed: number, n: number, o: { phi: number; step: number; level: number; slope: number }): { t: Float64Array; y: Float64Array } {
+  const random = seededRandom(seed);
   const t = Float64Array.from({ length: n }, (_, i) => i);
   let wander = 0;
   const y = Float64Array.from(t, (i) => {
-    wander = 0.99 * wander + 2000 * (random() - 0.5);
-    return Math.round(5e7 + 0.5 * i + wander);
+    wander = o.phi * wander + o.step * (random() - 0.5);
+    return Math.round(o.level + o.slope * i + wander);
   });
+  return { t, y };
+}
+
+test('fitTrend beyond EXACT_POINTS: its bounds decide as the exact interval does', () => {
+  const n = EXACT_POINTS + 4000;
+  const { t, y } = wanderingSeries(12, n, { phi: 0.99, step: 2000, level: 5e7, slope: 0.5 });
   const trend = fitTrend([{ t, y }])!;
   assert.equal(trend.points, n);
   const estimated = { slope: trend.slope, low: trend.low, high: trend.high };
@@ -406,14 +412,8 @@ test('fitTrend beyond EXACT_POINTS: its bounds decide as the exact interval does
 });
 
 test('fits kept by withFitCache give the same figures and decisions at any level as fits made afresh', () => {
-  const random = seededRandom(14);
   const n = EXACT_POINTS + 3000;
-  const t = Float64Array.from({ length: n }, (_, i) => i);
-  let wander = 0;
-  const y = Float64Array.from(t, (i) => {
-    wander = 0.98 * wander + 3000 * (random() - 0.5);
-    return Math.round(4e7 + 0.3 * i + wander);
-  });
+  const { t, y } = wanderingSeries(14, n, { phi: 0.98, step: 3000, level: 4e7, slope: 0.3 });
   const later = { t: t.subarray(n / 2), y: y.subarray(n / 2) };
   const figures = (trend: ReturnType<typeof fitTrend>, limit: number) => {
     assert.ok(trend !== undefined);
