@@ -1,7 +1,6 @@
 /** Reads a recorded run back (samples.csv, events.csv) and analyses it: shared by `soak run` and `soak analyze`. */
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { replayLooks, type SequentialOutcome } from '../analysis/decide.js';
 import type { LookPlan } from '../analysis/sequential.js';
 import { fitTrend } from '../analysis/trend.js';
@@ -10,6 +9,7 @@ import type { AnalysisSettings, WorkloadAnalysis } from '../analysis/types.js';
 import { readRun, workloadsAtStart, type RecordedRun } from '../run-dir/read-run.js';
 import { WorkerSeries, type ControllerColumns, type WorkerSeriesData } from '../analysis/series.js';
 import type { MemoryTrend } from '../run-dir/summary.js';
+import { askThread } from '../thread.js';
 
 export interface RunAnalysis {
   readonly workloads: readonly WorkloadAnalysis[];
@@ -79,15 +79,23 @@ export async function analyzeRecordedRun(
   // (the controller's, and those of any workload the first rows did not show, included).
   const shares = Array.from({ length: threads }, (_, k) => known.filter((_, i) => i % threads === k));
   const elsewhere = shares.slice(1).flat();
-  const helpers = shares.slice(1).map((share) => inThread({ samplesPath, eventsPath, settings, workloads: share }));
+  const helpers = shares
+    .slice(1)
+    .map((share) =>
+      askThread<ThreadReply>(
+        threadEntry,
+        { samplesPath, eventsPath, settings, workloads: share } satisfies ThreadTask,
+        `the analysis thread of ${share.join(', ')}`,
+      ),
+    );
   let recorded: RecordedRun;
   const analysed = new Map<string, WorkloadAnalysis>();
   let replayed: ReturnType<typeof replayLooks> | undefined;
   try {
     recorded = await readRun(samplesPath, eventsPath, threads > 1 ? { except: elsewhere } : {});
     const byWorkload = recorded.series.byWorkload();
-    const names =
-      threads > 1 ? [...byWorkload.keys()].concat((shares[0] ?? []).filter((name) => !byWorkload.has(name))) : (workloadNames ?? [...byWorkload.keys()]);
+    // Its share first (those without samples get an 'error' verdict), then what else it read.
+    const names = threads > 1 ? [...new Set([...(shares[0] ?? []), ...byWorkload.keys()])] : (workloadNames ?? [...byWorkload.keys()]);
     replayed =
       sequentialRun === undefined
         ? undefined
@@ -96,7 +104,7 @@ export async function analyzeRecordedRun(
       names.map((name) => analyzeWorkload(name, byWorkload.get(name) ?? [], settings, recorded.outOfMemory, recorded.respawns))) {
       analysed.set(w.name, w);
     }
-    for (const reply of await Promise.all(helpers.map((h) => h.reply))) {
+    for (const reply of await Promise.all(helpers.map((h) => h.answer))) {
       for (const w of reply.workloads) analysed.set(w.name, w);
       for (const data of reply.series) recorded.series.adopt(WorkerSeries.fromData(data));
     }
@@ -127,19 +135,6 @@ function defaultThreads(samplesPath: string): number {
 }
 
 const threadEntry = new URL('./analysis-thread.js', import.meta.url);
-
-function inThread(task: ThreadTask): { readonly reply: Promise<ThreadReply>; stop(): void } {
-  // No execArgv of the host (`--input-type` would make the thread refuse to start).
-  const worker = new Worker(threadEntry, { workerData: task, execArgv: [] });
-  const reply = new Promise<ThreadReply>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the analysis thread of ${task.workloads.join(', ')} exited (code ${code}) before it answered`)));
-  });
-  // Awaited only once this thread's own share is done; a failure before then must not count as unhandled.
-  reply.catch(() => undefined);
-  return { reply, stop: () => void worker.terminate() };
-}
 
 /** A controller figure's trend from `fromS`, fitted within each process that recorded the run (a resume starts a new one) and pooled. */
 function memoryTrend(controller: ControllerColumns, bytes: Float64Array, fromS: number): MemoryTrend | undefined {

@@ -14,7 +14,7 @@
  * path shows), never as JSON; the dominator tree adds about 45 bytes a node and 4 an edge while it
  * is built.
  */
-import { Worker } from 'node:worker_threads';
+import { askThread } from '../thread.js';
 import { errors, UsageError } from '../errors.js';
 import { IdSet, indexIn, newestHeapId, type Born, type SnapshotFileFacts } from './born.js';
 import { dominatorTree, retainedByGroup } from './dominators.js';
@@ -176,17 +176,11 @@ export async function diffSnapshots(paths: SnapshotPaths, options: DiffOptions =
   };
 }
 
-function bornInThread(earlier: string, later: string): Promise<Born> {
-  return new Promise((resolve, reject) => {
-    // No execArgv of the host (`--input-type` would make the thread refuse to start).
-    const worker = new Worker(new URL('./born-worker.js', import.meta.url), { workerData: { earlier, later }, execArgv: [] });
-    worker.once('message', (m: { born: Born } | { error: string; usage: boolean }) => {
-      if ('born' in m) resolve(m.born);
-      else reject(m.usage ? new UsageError(m.error) : new Error(m.error));
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the snapshot reader thread exited (code ${code}) before it answered`)));
-  });
+async function bornInThread(earlier: string, later: string): Promise<Born> {
+  type Answer = { born: Born } | { error: string; usage: boolean };
+  const m = await askThread<Answer>(new URL('./born-worker.js', import.meta.url), { earlier, later }, 'the snapshot reader thread').answer;
+  if ('born' in m) return m.born;
+  throw m.usage ? new UsageError(m.error) : new Error(m.error);
 }
 
 interface FinalRead {
