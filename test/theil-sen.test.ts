@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { nextDown, nextUp, PairwiseSlopes, type SlopeGroup } from '../src/analysis/pairwise-slopes.js';
+import { nextDown, nextUp, PairwiseSlopes, selectPositions, type SlopeGroup } from '../src/analysis/pairwise-slopes.js';
 import { intervalRanks, median, medianRanks, senVarianceS, theilSen, theilSenSlope } from '../src/analysis/theil-sen.js';
-import { EXACT_POINTS, fitTrend, withFitCache } from '../src/analysis/trend.js';
+import { EXACT_POINTS, fitTrend, withFitCache, withGroupFigures } from '../src/analysis/trend.js';
 import { seededRandom } from '../src/random.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -426,6 +426,78 @@ test('fits kept by withFitCache give the same figures and decisions at any level
   // The later half, a view of the same arrays, is a fit of its own: not the whole series' kept one.
   assert.notEqual(kept[0]?.[1]?.points, kept[0]?.[0]?.points);
   assert.ok((fresh[1]?.[0]?.high ?? 0) > (fresh[0]?.[0]?.high ?? 0), 'a wider interval at the stricter level');
+});
+
+test('a pooled fit made of groups already fitted gives, with their figures kept, what it gives afresh', () => {
+  const n = EXACT_POINTS + 2000;
+  const workers = [21, 22, 23].map((seed, i) => wanderingSeries(seed, n, { phi: 0.97, step: 2500, level: 3e7 + i * 1e6, slope: 0.2 + i * 0.1 }));
+  const figures = (trend: ReturnType<typeof fitTrend>, limit: number) => {
+    assert.ok(trend !== undefined);
+    return { ...trend, bounds: undefined, highBelow: trend.bounds.highBelow(limit), lowAbove: trend.bounds.lowAbove(limit), exact: trend.bounds.exact() };
+  };
+  const judge = () => [...workers.map((w) => figures(fitTrend([w]), 0.35)), figures(fitTrend(workers, 0.99), 0.35)];
+  const fresh = judge();
+  assert.deepEqual(withGroupFigures(judge), fresh);
+  // Kept across fits: the pooled fit after its groups' own, each kept fit inside withFitCache too.
+  assert.deepEqual(withFitCache(judge), fresh);
+});
+
+test('countAtMostIn counts one group, and the groups sum to countAtMost', () => {
+  const random = seededRandom(31);
+  const group = (n: number): SlopeGroup => ({
+    t: Float64Array.from({ length: n }, (_, i) => i + (i % 7 === 0 ? 0 : random())),
+    y: Float64Array.from({ length: n }, () => Math.round(random() * 50)),
+  });
+  const groups = [group(40), group(3), group(75)];
+  const slopes = new PairwiseSlopes(groups);
+  for (const s of [-Infinity, -3.5, 0, nextDown(0), 1 / 3, 12, Infinity]) {
+    const each = groups.map((_, g) => slopes.countAtMostIn(g, s));
+    assert.equal(
+      each.reduce((a, b) => a + b, 0),
+      slopes.countAtMost(s),
+      `sum at ${s}`,
+    );
+    for (const [i, g] of groups.entries()) assert.equal(each[i], new PairwiseSlopes([g]).countAtMost(s), `group ${i} at ${s}`);
+  }
+  assert.throws(() => slopes.countAtMostIn(3, 0), /no group 3 of 3/);
+  assert.throws(() => slopes.countAtMostIn(0, NaN), /threshold is NaN/);
+});
+
+test('selectPositions gives the sorted values at any positions, with ties, repeats and the ends', () => {
+  const random = seededRandom(41);
+  for (const [length, distinct] of [
+    [10, 1e9],
+    [5000, 1e9],
+    [20_000, 3],
+    [70_000, 1e9],
+    [70_000, 40],
+  ] as const) {
+    const values = Float64Array.from({ length }, () => Math.floor(random() * distinct) - distinct / 2);
+    const sorted = Float64Array.from(values).sort();
+    const middle = length >> 1;
+    const cases = [
+      [middle],
+      [middle - 1, middle],
+      [middle + 40, middle - 40, middle],
+      [0, length - 1],
+      [3, 3, length - 2],
+      [Math.floor(length * 0.1), Math.floor(length * 0.9)],
+    ];
+    for (const positions of cases.filter((c) => c.every((p) => p >= 0 && p < length))) {
+      const a = Float64Array.from(values);
+      const at = selectPositions(a, 0, length, positions, random);
+      for (const p of positions) assert.equal(at.get(p), sorted[p], `length ${length}, ${distinct} values: position ${p}`);
+      assert.deepEqual(Float64Array.from(a).sort(), sorted, 'a permutation of the values');
+    }
+  }
+  // A sub-range: positions are offsets in it, and nothing outside it moves.
+  const a = Float64Array.from({ length: 9000 }, () => random());
+  const before = Float64Array.from(a);
+  const range = Float64Array.from(a.subarray(1000, 8000)).sort();
+  const at = selectPositions(a, 1000, 8000, [0, 3500, 6999], random);
+  assert.deepEqual([at.get(0), at.get(3500), at.get(6999)], [range[0], range[3500], range[6999]]);
+  assert.deepEqual(a.subarray(0, 1000), before.subarray(0, 1000));
+  assert.deepEqual(a.subarray(8000), before.subarray(8000));
 });
 
 test('fitTrend beyond EXACT_POINTS puts a bound that contradicts its estimate right', () => {

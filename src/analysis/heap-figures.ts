@@ -48,7 +48,8 @@ export function noiseSd(groups: readonly SlopeGroup[]): number {
   for (const g of groups) for (let i = 1; i < g.y.length; i++) diffs[length++] = (g.y[i] ?? 0) - (g.y[i - 1] ?? 0);
   if (length === 0) return 0;
   const center = median(diffs);
-  return (1.4826 * median(diffs.map((d) => Math.abs(d - center)))) / Math.SQRT2;
+  for (let i = 0; i < length; i++) diffs[i] = Math.abs((diffs[i] ?? 0) - center);
+  return (1.4826 * median(diffs)) / Math.SQRT2;
 }
 
 /** values[from..to), a view when they are a Float64Array (median sorts a copy of what it is given). */

@@ -95,7 +95,15 @@ export function averageRanks(values: ArrayLike<number>): Float64Array {
     }
     return lo;
   };
-  return Float64Array.from(values, (v) => (bound(v, false) + 1 + bound(v, true)) / 2);
+  const ranks = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    const below = bound(v, false);
+    // Most values are untied (found, and the next one up is larger): their rank is below + 1.
+    const untied = sorted[below] === v && !(below + 1 < n && sorted[below + 1] === v);
+    ranks[i] = untied ? below + 1 : (below + 1 + bound(v, true)) / 2;
+  }
+  return ranks;
 }
 
 /**

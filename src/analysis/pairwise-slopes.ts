@@ -358,18 +358,33 @@ export class PairwiseSlopes {
     return this.#count(s).count;
   }
 
+  /** Number of pairs of group `group` (an index in `groups`) whose slope is ≤ s: countAtMost is the sum over groups. */
+  countAtMostIn(group: number, s: number): number {
+    if (Number.isNaN(s)) throw new RangeError('PairwiseSlopes.countAtMostIn: threshold is NaN');
+    const g = this.#groups[group];
+    if (g === undefined) throw new RangeError(`PairwiseSlopes.countAtMostIn: no group ${group} of ${this.#groups.length}`);
+    if (s === -Infinity) return 0;
+    if (s === Infinity) return g.pairs;
+    return this.#countGroup(g, s, sharedWorkspace(this.#largestGroup));
+  }
+
   /** The count at a finite s, and each group's points sorted by their keys at s. */
   #count(s: number): { count: number; orders: Uint32Array[] } {
     const ws = sharedWorkspace(this.#largestGroup);
     let count = 0;
     const orders = this.#groups.map((g) => {
-      const n = g.t.length;
-      for (let i = 0; i < n; i++) ws.order[i] = i;
-      fillKeys(g, s, ws.k1, ws.k2);
-      count += sortCount(ws, n, g.t, false);
-      return ws.order.slice(0, n);
+      count += this.#countGroup(g, s, ws);
+      return ws.order.slice(0, g.t.length);
     });
     return { count, orders };
+  }
+
+  /** One group's count at a finite s, its points left in ws.order sorted by their keys at s. */
+  #countGroup(g: SortedGroup, s: number, ws: Workspace): number {
+    const n = g.t.length;
+    for (let i = 0; i < n; i++) ws.order[i] = i;
+    fillKeys(g, s, ws.k1, ws.k2);
+    return sortCount(ws, n, g.t, false);
   }
 
   /** Per group, the pairs counted by the sign of their slope (Kendall's concordant/discordant/tied in y). */
@@ -433,12 +448,7 @@ export class PairwiseSlopes {
     const sample = this.#estimateSample;
     const m = sample.length;
     const positions = Array.from(ranks, (k) => Math.min(m - 1, Math.max(0, Math.floor(((k + 0.5) / this.pairs) * m))));
-    const at = new Map<number, number>();
-    let from = 0;
-    for (const position of [...new Set(positions)].sort((a, b) => a - b)) {
-      at.set(position, quickselect(sample, from, m, position, this.#random));
-      from = position;
-    }
+    const at = selectPositions(sample, 0, m, positions, this.#random);
     return Float64Array.from(positions, (position) => at.get(position)!);
   }
 
@@ -479,12 +489,14 @@ export class PairwiseSlopes {
         }
       },
     }));
-    let from = 0;
-    for (const k of w.ranks) {
-      const position = k - w.countLo;
-      this.#found.set(k, quickselect(slopes, from, length, position, this.#random));
-      from = position;
-    }
+    const at = selectPositions(
+      slopes,
+      0,
+      length,
+      w.ranks.map((k) => k - w.countLo),
+      this.#random,
+    );
+    for (const k of w.ranks) this.#found.set(k, at.get(k - w.countLo)!);
   }
 
   /** Slopes of pairs drawn uniformly (with replacement) from the window, in no particular order. */
@@ -522,14 +534,17 @@ export class PairwiseSlopes {
   /** Slopes of pairs drawn uniformly from all pairs of distinct t, by rejection of the pairs of equal t. */
   #sampleAll(draws: number, anyPairs: number): Float64Array {
     const groups = this.#groups;
+    const last = groups.length - 1;
+    const pairsBefore = new Float64Array(groups.length);
+    for (let g = 1; g < groups.length; g++) pairsBefore[g] = pairsBefore[g - 1]! + (groups[g - 1]!.t.length * (groups[g - 1]!.t.length - 1)) / 2;
     const sample = new Float64Array(draws);
     for (let taken = 0; taken < draws; ) {
-      // A group with probability proportional to its number of point pairs, then a pair of its points.
-      let r = this.#random() * anyPairs;
-      let g = 0;
-      for (; g < groups.length - 1; g++) {
-        r -= (groups[g]!.t.length * (groups[g]!.t.length - 1)) / 2;
-        if (r < 0) break;
+      // A group with probability proportional to its number of point pairs (32 random bits are as
+      // fine a choice as a few groups need; one group needs none), then a pair of its points.
+      let g = last;
+      if (last > 0) {
+        const r = this.#random32() * anyPairs;
+        while (g > 0 && pairsBefore[g]! > r) g--;
       }
       const { t, y } = groups[g]!;
       const n = t.length;
@@ -565,13 +580,13 @@ export class PairwiseSlopes {
     }
     // Only a few order statistics of the sample are needed: select them rather than sort.
     const clamp = (i: number): number => Math.min(Math.max(i, 0), m - 1);
-    const positions = [...new Set(intervals.flatMap(([first, last]) => [clamp(first), clamp(last)]))].sort((a, b) => a - b);
-    const at = new Map<number, number>();
-    let from = 0;
-    for (const position of positions) {
-      at.set(position, quickselect(sample, from, m, position, this.#random));
-      from = position;
-    }
+    const at = selectPositions(
+      sample,
+      0,
+      m,
+      intervals.flatMap(([first, last]) => [clamp(first), clamp(last)]),
+      this.#random,
+    );
     const thresholds = new Set<number>();
     for (const [first, last] of intervals) {
       if (first >= 0) thresholds.add(at.get(first)!);
@@ -605,11 +620,66 @@ export class PairwiseSlopes {
   }
 }
 
+/** Ranges shorter than this go to quickselect at once: drawing a bracket would cost more than it saves. */
+const BRACKET_MIN_LENGTH = 1 << 12;
+/** Values drawn to bracket the wanted positions (Floyd & Rivest, CACM 18:165, 1975, with one bracket for all of them). */
+const BRACKET_DRAWS = 1 << 10;
+
+/**
+ * The values at the given positions (offsets in a[from, to), any order, repeats allowed) were that
+ * range sorted, by position; reorders the range. Values drawn at random bracket the positions, one
+ * pass moves what is below the bracket before it and what is above after it, and only the values
+ * between are selected from: about one pass over a range of a day's sample instead of two or three
+ * per position. A bracket that misses a position (rare: 3 standard deviations of the draws' spread)
+ * leaves the range to quickselect; the values are the same either way.
+ */
+export function selectPositions(a: Float64Array, from: number, to: number, positions: readonly number[], random: () => number): Map<number, number> {
+  const wanted = [...new Set(positions)].sort((x, y) => x - y);
+  const at = new Map<number, number>();
+  const first = wanted[0];
+  const last = wanted[wanted.length - 1];
+  if (first === undefined || last === undefined) return at;
+  const length = to - from;
+  let lo = from;
+  let hi = to;
+  if (length >= BRACKET_MIN_LENGTH) {
+    const draws = new Float64Array(BRACKET_DRAWS);
+    for (let i = 0; i < BRACKET_DRAWS; i++) draws[i] = a[from + Math.floor(random() * length)]!;
+    draws.sort();
+    const drawAt = (q: number, side: -1 | 1): number => {
+      const index = Math.floor(q * BRACKET_DRAWS + side * (BRACKET_SIGMAS * Math.sqrt(BRACKET_DRAWS * q * (1 - q)) + 1));
+      return index < 0 ? -Infinity : index >= BRACKET_DRAWS ? Infinity : draws[index]!;
+    };
+    const below = drawAt(first / length, -1);
+    const above = drawAt((last + 1) / length, 1);
+    let less = from;
+    let greater = to;
+    for (let i = from; i < greater; ) {
+      const v = a[i]!;
+      if (v < below) {
+        a[i++] = a[less]!;
+        a[less++] = v;
+      } else if (v > above) {
+        a[i] = a[--greater]!;
+        a[greater] = v;
+      } else i++;
+    }
+    if (less - from <= first && last < greater - from) {
+      lo = less;
+      hi = greater;
+    }
+  }
+  for (const position of wanted) {
+    at.set(position, quickselect(a, lo, hi, from + position, random));
+    lo = from + position;
+  }
+  return at;
+}
+
 /**
  * The element that would be at `position` if a[from..to) were sorted, rearranging a[from..to) around it
  * (smaller before, larger after). Three-way partitions so long runs of equal slopes cost nothing.
  */
-/** The value at `position` of a[from, to) were it sorted; partially reorders that range (expected O(n)). */
 export function quickselect(a: Float64Array, from: number, to: number, position: number, random: () => number): number {
   let lo = from;
   let hi = to;

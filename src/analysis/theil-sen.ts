@@ -21,7 +21,7 @@
  * mann-kendall.ts widens the interval that way.
  */
 
-import { checkGroups, PairwiseSlopes, quickselect, type SlopeGroup } from './pairwise-slopes.js';
+import { checkGroups, PairwiseSlopes, selectPositions, type SlopeGroup } from './pairwise-slopes.js';
 import { seededRandom } from '../random.js';
 import { normalQuantile } from './normal.js';
 
@@ -103,11 +103,8 @@ export function median(values: ArrayLike<number>): number {
     return n % 2 === 1 ? copy[(n - 1) / 2]! : (copy[n / 2 - 1]! + copy[n / 2]!) / 2;
   }
   // Selection, not a sort: a day's series has 86K points and the analysis takes many medians.
-  const upper = quickselect(copy, 0, n, n >> 1, medianRandom);
-  if (n % 2 === 1) return upper;
-  let lower = -Infinity;
-  for (let i = 0; i < n >> 1; i++) lower = Math.max(lower, copy[i]!);
-  return (lower + upper) / 2;
+  const middle = selectPositions(copy, 0, n, n % 2 === 1 ? [n >> 1] : [(n >> 1) - 1, n >> 1], medianRandom);
+  return n % 2 === 1 ? middle.get(n >> 1)! : (middle.get((n >> 1) - 1)! + middle.get(n >> 1)!) / 2;
 }
 
 /** Pivots for median's selection: any sequence gives the same median; a fixed seed keeps its cost the same run to run. */

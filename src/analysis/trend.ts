@@ -11,7 +11,7 @@
  * because many small, noisy far lags pull its sum down); the AR(1) floor keeps that case honest.
  */
 import { kendallS, kendallVarianceFromTies, mannKendall, thinnedHamedRaoFactor } from './mann-kendall.js';
-import { nextDown, type PairwiseSlopes, type SlopeGroup } from './pairwise-slopes.js';
+import { nextDown, type PairwiseSlopes, type SlopeGroup, type SortedSlopeGroup } from './pairwise-slopes.js';
 import { normalCdf } from './normal.js';
 import { intervalRanks, medianRanks, senVarianceFromTies, slopesOf, theilSen, theilSenSlope, tieSums } from './theil-sen.js';
 
@@ -66,13 +66,27 @@ export function fitTrend(groups: readonly SlopeGroup[], confidence: number = CON
   // slope is 0 and every pair a tie, so the fit is known without building them (S = 0, p = 1).
   if (usable.every(isConstant)) return { points, spanS, slope: 0, low: 0, high: 0, p: 1, inflation: 1, bounds: FLAT_BOUNDS };
   if (points <= EXACT_POINTS) return exactTrend(slopesOf(usable, 'fitTrend'), points, spanS, confidence);
-  const key = fitCache === undefined ? undefined : groupsKey(usable);
+  const keys = groupFigures === undefined ? undefined : usable.map(groupKey);
+  const key = fitCache === undefined || keys?.includes(undefined) !== false ? undefined : keys.join(' ');
   let basis = key === undefined ? undefined : fitCache?.get(key);
   if (basis === undefined) {
-    basis = fitBasis(slopesOf(usable, 'fitTrend'));
+    basis = fitBasis(slopesOf(usable, 'fitTrend'), keys);
     if (key !== undefined) fitCache?.set(key, basis);
   }
   return estimatedTrend(basis, points, spanS, confidence);
+}
+
+/**
+ * What a fit of many points finds in one of its groups whatever the other groups are: Kendall's S,
+ * its variances before the autocorrelation factor (which depends on the fit's slope), and the
+ * counts of its pairs at or below the limits compared with. A workload's pooled fit is made of its
+ * workers' groups, so with these kept it costs its own sample of pairs and factors alone.
+ */
+interface GroupFigures {
+  readonly s: number;
+  readonly varS: number;
+  readonly senVarS: number;
+  readonly counts: Map<number, number>;
 }
 
 /**
@@ -87,43 +101,60 @@ interface FitBasis {
   readonly varS: number;
   readonly inflatedVarS: number;
   readonly senVarS: number;
+  /** Per group, in the order of slopes.groups. */
+  readonly groups: readonly GroupFigures[];
+  /** Pairs at or below a limit, over all groups. */
   readonly counts: Map<number, number>;
 }
 
 /** Fit bases by their groups, while withFitCache runs. */
 let fitCache: Map<string, FitBasis> | undefined;
+/** Group figures by group, while withFitCache or withGroupFigures runs. */
+let groupFigures: Map<string, GroupFigures> | undefined;
 
 /**
  * Runs `judge` with the fits of many points kept by their groups, so that the same series judged
  * again at another level (a leaking worker at its share of the family's error) costs the interval's
- * ranks alone: the figures are the same as without it. Bounded by the one judgement it spans.
+ * ranks alone: the figures are the same as without it. Bounded by the one judgement it spans: each
+ * fit kept holds its sorted copy of the points and its sample of pairs.
  */
 export function withFitCache<T>(judge: () => T): T {
   if (fitCache !== undefined) return judge();
   fitCache = new Map();
   try {
-    return judge();
+    return withGroupFigures(judge);
   } finally {
     fitCache = undefined;
+  }
+}
+
+/**
+ * Runs `judge` with each group's figures (GroupFigures, a few numbers) kept by the group, so that
+ * fits sharing groups (a workload's pooled fit and its workers' own) find each group's S, variances
+ * and counts once: the figures are the same as without it.
+ */
+export function withGroupFigures<T>(judge: () => T): T {
+  if (groupFigures !== undefined) return judge();
+  groupFigures = new Map();
+  try {
+    return judge();
+  } finally {
+    groupFigures = undefined;
   }
 }
 
 const bufferIds = new WeakMap<ArrayBufferLike, number>();
 let nextBufferId = 0;
 
-/** The groups' identity as views of the series' arrays (never written once read); undefined for other arrays. */
-function groupsKey(groups: readonly SlopeGroup[]): string | undefined {
+/** A group's identity as views of the series' arrays (never written once read); undefined for other arrays. */
+function groupKey({ t, y }: SlopeGroup): string | undefined {
+  if (!(t instanceof Float64Array && y instanceof Float64Array)) return undefined;
   const id = (buffer: ArrayBufferLike): number => {
     let found = bufferIds.get(buffer);
     if (found === undefined) bufferIds.set(buffer, (found = nextBufferId++));
     return found;
   };
-  let key = '';
-  for (const { t, y } of groups) {
-    if (!(t instanceof Float64Array && y instanceof Float64Array)) return undefined;
-    key += `${id(t.buffer)}:${t.byteOffset}:${t.length}:${id(y.buffer)}:${y.byteOffset} `;
-  }
-  return key;
+  return `${id(t.buffer)}:${t.byteOffset}:${t.length}:${id(y.buffer)}:${y.byteOffset}`;
 }
 
 const FLAT_BOUNDS: TrendBounds = { highBelow: (x) => 0 < x, lowAbove: (x) => 0 > x, exact: () => ({ slope: 0, low: 0, high: 0 }) };
@@ -163,27 +194,43 @@ function exactTrend(slopes: PairwiseSlopes, points: number, spanS: number, confi
  * which side of it the bound at its rank lies, and when that contradicts the estimate the exact bound
  * replaces it, so a figure never shows on the wrong side of a limit it was judged against.
  */
-function fitBasis(slopes: PairwiseSlopes): FitBasis {
+function fitBasis(slopes: PairwiseSlopes, keys: readonly (string | undefined)[] | undefined): FitBasis {
   const [m0 = NaN, m1 = m0] = slopes.estimate(medianRanks(slopes.pairs));
   const detrend = (m0 + m1) / 2;
   let s = 0;
   let varS = 0;
   let inflatedVarS = 0;
   let senVarS = 0;
-  for (const g of slopes.groups) {
-    const n = g.t.length;
-    const sortedY = Float64Array.from(g.y).sort();
-    const tiesT = tieSums(g.t);
-    const tiesY = tieSums(sortedY);
-    const stride = Math.max(1, Math.ceil(n / AUTOCORRELATION_POINTS));
+  const groups = slopes.groups.map((g, i) => {
+    const key = keys?.[i];
+    let figures = key === undefined ? undefined : groupFigures?.get(key);
+    if (figures === undefined) {
+      figures = figuresOf(g);
+      if (key !== undefined) groupFigures?.set(key, figures);
+    }
+    const stride = Math.max(1, Math.ceil(g.t.length / AUTOCORRELATION_POINTS));
     const factor = Math.max(1, thinnedHamedRaoFactor(g.t, g.y, detrend, stride), ar1Factor(g, detrend));
-    const groupVarS = n < 2 ? 0 : kendallVarianceFromTies(n, tiesT, tiesY);
-    s += kendallS(g.t, g.y, sortedY);
-    varS += groupVarS;
-    inflatedVarS += groupVarS * factor;
-    senVarS += senVarianceFromTies(n, tiesT, tiesY) * factor;
-  }
-  return { slopes, detrend, s, varS, inflatedVarS, senVarS, counts: new Map() };
+    s += figures.s;
+    varS += figures.varS;
+    inflatedVarS += figures.varS * factor;
+    senVarS += figures.senVarS * factor;
+    return figures;
+  });
+  return { slopes, detrend, s, varS, inflatedVarS, senVarS, groups, counts: new Map() };
+}
+
+/** A sorted group's figures (the sort by t keeps what they depend on: the pairs and their signs). */
+function figuresOf(g: SortedSlopeGroup): GroupFigures {
+  const n = g.t.length;
+  const sortedY = Float64Array.from(g.y).sort();
+  const tiesT = tieSums(g.t);
+  const tiesY = tieSums(sortedY);
+  return {
+    s: kendallS(g.t, g.y, sortedY),
+    varS: n < 2 ? 0 : kendallVarianceFromTies(n, tiesT, tiesY),
+    senVarS: senVarianceFromTies(n, tiesT, tiesY),
+    counts: new Map(),
+  };
 }
 
 function estimatedTrend(basis: FitBasis, points: number, spanS: number, confidence: number): Trend {
@@ -193,7 +240,15 @@ function estimatedTrend(basis: FitBasis, points: number, spanS: number, confiden
   const [low = -Infinity, high = Infinity] = bounded ? slopes.estimate([lowRank, highRank]) : [];
   const atMost = (x: number): number => {
     let count = counts.get(x);
-    if (count === undefined) counts.set(x, (count = slopes.countAtMost(x)));
+    if (count === undefined) {
+      count = 0;
+      basis.groups.forEach((figures, g) => {
+        let inGroup = figures.counts.get(x);
+        if (inGroup === undefined) figures.counts.set(x, (inGroup = slopes.countAtMostIn(g, x)));
+        count! += inGroup;
+      });
+      counts.set(x, count);
+    }
     return count;
   };
   const trend = {

@@ -10,7 +10,7 @@ import { halvesGrowth, noiseSd, sinceWarmupGrowth } from './heap-figures.js';
 import type { SlopeGroup } from './pairwise-slopes.js';
 import { PointPhase, type WorkerSeries } from './series.js';
 import { median } from './theil-sen.js';
-import { CONFIDENCE, fitTrend, withFitCache } from './trend.js';
+import { CONFIDENCE, fitTrend, withFitCache, withGroupFigures } from './trend.js';
 import {
   CLEANUP_TOLERANCE_BYTES,
   HANDLE_GROWTH_LIMIT,
@@ -260,6 +260,17 @@ function cleanupOf(series: WorkerSeries, heapGroups: readonly SlopeGroup[]): Cle
 }
 
 export function analyzeWorkload(
+  name: string,
+  workers: readonly WorkerSeries[],
+  given: AnalysisSettings,
+  outOfMemoryWorkers: { has(worker: string): boolean },
+  respawnsByWorker: ReadonlyMap<string, number>,
+): WorkloadAnalysis {
+  // The pooled fit is made of the workers' own groups: what their fits found in each is kept for it.
+  return withGroupFigures(() => judgeWorkload(name, workers, given, outOfMemoryWorkers, respawnsByWorker));
+}
+
+function judgeWorkload(
   name: string,
   workers: readonly WorkerSeries[],
   given: AnalysisSettings,

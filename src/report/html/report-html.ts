@@ -225,8 +225,10 @@ function fitsFor(columns: WorkerColumns, worker: WorkerSummary, index: number): 
     if (start >= 0 && (!inWindow || segment[i] !== segment[start])) {
       const ts = t.subarray(start, i);
       if (ts.length >= 2) {
-        const residuals = Float64Array.from(ts, (s, n) => (heap[start + n] ?? 0) - slopePerS * s);
-        const pivotS = median(ts);
+        const residuals = new Float64Array(ts.length);
+        for (let n = 0; n < ts.length; n++) residuals[n] = (heap[start + n] ?? 0) - slopePerS * (ts[n] ?? 0);
+        // A segment's times ascend: their median is the middle one (or two).
+        const pivotS = ((ts[(ts.length - 1) >> 1] ?? 0) + (ts[ts.length >> 1] ?? 0)) / 2;
         const ci = worker.ci95;
         fits.push({
           index,
