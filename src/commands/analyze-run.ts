@@ -75,9 +75,10 @@ export async function analyzeRecordedRun(
   // The split needs the workloads before the file is read: the run's, or those its first rows show.
   const known = wanted > 1 ? (workloadNames ?? workloadsAtStart(samplesPath)) : [];
   const threads = Math.max(1, Math.min(wanted, known.length));
-  // Workload i is read and fitted by thread i mod threads; this thread reads all rows but the others'
-  // (the controller's, and those of any workload the first rows did not show, included).
-  const shares = Array.from({ length: threads }, (_, k) => known.filter((_, i) => i % threads === k));
+  // Workload i is read and fitted by thread threads - 1 - (i mod threads): this one (0) reads all rows
+  // but the others' (the controller's, and those of any workload the first rows did not show,
+  // included) and writes the reports after, so it takes the last share, the smallest when uneven.
+  const shares = Array.from({ length: threads }, (_, k) => known.filter((_, i) => i % threads === threads - 1 - k));
   const elsewhere = shares.slice(1).flat();
   const helpers = shares
     .slice(1)
