@@ -650,20 +650,7 @@ export function selectPositions(a: Float64Array, from: number, to: number, posit
       const index = Math.floor(q * BRACKET_DRAWS + side * (BRACKET_SIGMAS * Math.sqrt(BRACKET_DRAWS * q * (1 - q)) + 1));
       return index < 0 ? -Infinity : index >= BRACKET_DRAWS ? Infinity : draws[index]!;
     };
-    const below = drawAt(first / length, -1);
-    const above = drawAt((last + 1) / length, 1);
-    let less = from;
-    let greater = to;
-    for (let i = from; i < greater; ) {
-      const v = a[i]!;
-      if (v < below) {
-        a[i++] = a[less]!;
-        a[less++] = v;
-      } else if (v > above) {
-        a[i] = a[--greater]!;
-        a[greater] = v;
-      } else i++;
-    }
+    const [less, greater] = partition(a, from, to, drawAt(first / length, -1), drawAt((last + 1) / length, 1));
     if (less - from <= first && last < greater - from) {
       lo = less;
       hi = greater;
@@ -685,22 +672,30 @@ export function quickselect(a: Float64Array, from: number, to: number, position:
   let hi = to;
   while (hi - lo > 1) {
     const pivot = a[lo + Math.floor(random() * (hi - lo))]!;
-    let less = lo;
-    let i = lo;
-    let greater = hi;
-    while (i < greater) {
-      const v = a[i]!;
-      if (v < pivot) {
-        a[i++] = a[less]!;
-        a[less++] = v;
-      } else if (v > pivot) {
-        a[i] = a[--greater]!;
-        a[greater] = v;
-      } else i++;
-    }
+    const [less, greater] = partition(a, lo, hi, pivot, pivot);
     if (position < less) hi = less;
     else if (position >= greater) lo = greater;
     else return pivot;
   }
   return a[position]!;
+}
+
+/**
+ * Moves the values of a[lo, hi) under `below` to its start and those over `above` to its end (the
+ * Dutch flag's one pass); returns where the values between them start and end.
+ */
+function partition(a: Float64Array, lo: number, hi: number, below: number, above: number): [less: number, greater: number] {
+  let less = lo;
+  let greater = hi;
+  for (let i = lo; i < greater; ) {
+    const v = a[i]!;
+    if (v < below) {
+      a[i++] = a[less]!;
+      a[less++] = v;
+    } else if (v > above) {
+      a[i] = a[--greater]!;
+      a[greater] = v;
+    } else i++;
+  }
+  return [less, greater];
 }
