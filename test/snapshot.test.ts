@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { closeBrowser, openFile } from '../scripts/chromium.js';
 import type { RunSnapshotDiffs } from '../src/run-dir/snapshot-diffs.js';
 import { diffSnapshots, type SnapshotDiff, type SnapshotPaths, type SurvivorGroup } from '../src/snapshot/diff.js';
+import { readSnapshot } from '../src/snapshot/reader.js';
 import { type CliResult, explain, fixture, runCli, tempDir } from './helpers/cli.js';
 
 /** Operations between baseline and target; a few more run before the final snapshot. */
@@ -311,6 +312,27 @@ function withBoundaryAt(file: Buffer, stringsAt: number, token: StringToken, q: 
   writeFileSync(out, Buffer.concat([file.subarray(0, token.at), Buffer.alloc(pad, 0x20), file.subarray(token.at)]));
   return out;
 }
+
+test('the reader keeps integers up to 2^32 - 1 exactly, each in its column', () => {
+  const meta = {
+    node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'],
+    node_types: [['hidden', 'object'], 'string', 'number', 'number', 'number'],
+    edge_fields: ['type', 'name_or_index', 'to_node'],
+    edge_types: [['element', 'property', 'weak'], 'string_or_number', 'node'],
+  };
+  const nodes = [1, 0, 4294967295, 3000000000, 1, 0, 1, 2147483648, 2147483647, 0, 1, 0, 4294967293, 0, 0];
+  const path = join(work, 'big-integers.heapsnapshot');
+  writeFileSync(
+    path,
+    `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":3,"edge_count":1},\n"nodes":[${nodes.join(',')}],\n"edges":[1,0,5],\n"strings":["a","b"]}`,
+  );
+  const columns = { type: new Uint8Array(3), id: new Uint32Array(3), size: new Uint32Array(3), to: new Uint32Array(1) };
+  readSnapshot(path, () => ({ node: [columns.type, undefined, columns.id, columns.size, undefined], edge: [undefined, undefined, columns.to] }));
+  assert.deepEqual([...columns.type], [1, 0, 1]);
+  assert.deepEqual([...columns.id], [4294967295, 2147483648, 4294967293]);
+  assert.deepEqual([...columns.size], [3000000000, 2147483647, 0]);
+  assert.deepEqual([...columns.to], [5]);
+});
 
 test('names with quotes, backslashes, new lines, non-ASCII letters and emoji come out exactly, wherever a chunk boundary falls', async (t) => {
   const { files, keys } = await snapshotsOf('names');

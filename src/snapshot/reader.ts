@@ -170,7 +170,9 @@ function scanInts(buf: Buffer, from: number, to: number, offset: number, scan: I
     const c = buf[i] as number;
     const digit = c - ZERO;
     if (digit >= 0 && digit <= 9) {
-      value = value * 10 + digit;
+      // In 32-bit integers, the columns' own precision (Uint8 and Uint32 keep a value modulo 2^8 or
+      // 2^32 anyway): a multiply-add in doubles per digit was the loop's longest dependency.
+      value = (Math.imul(value, 10) + digit) | 0;
       inNumber = true;
       continue;
     }
