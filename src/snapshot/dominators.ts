@@ -15,8 +15,8 @@
  * keeps no edge names, and the weak twin says the same).
  *
  * Memory: nine Uint32Arrays of the node count, the retaining edges (4 bytes each) and a bit per
- * edge while it runs; the dominators, the node order and the Float64 retained sizes stay. Pure
- * functions.
+ * edge while it runs (before them, 6 bytes a node for deciding which edges retain); the
+ * dominators, the node order and the Float64 retained sizes stay. Pure functions.
  */
 
 export interface EdgeGraph {
@@ -162,21 +162,24 @@ export function dominatorTree(g: EdgeGraph, kinds: EdgeKinds, root = 0): Dominat
 
 /** 1 for every node the root's shortcut edges (the program's global objects) reach over edges that are not weak. */
 function programOwned(g: EdgeGraph, kinds: EdgeKinds, root: number): Uint8Array {
-  const owned = new Uint8Array(g.firstEdge.length - 1);
-  const stack: number[] = [];
+  const n = g.firstEdge.length - 1;
+  const owned = new Uint8Array(n);
+  // Each node is pushed once at most (it is marked as it is pushed): n entries suffice.
+  const stack = new Uint32Array(n);
+  let top = 0;
   for (let e = g.firstEdge[root] as number; e < (g.firstEdge[root + 1] as number); e++) {
     const to = g.edgeTo[e] as number;
     if (g.edgeType[e] !== kinds.shortcut || owned[to] === 1) continue;
     owned[to] = 1;
-    stack.push(to);
+    stack[top++] = to;
   }
-  while (stack.length > 0) {
-    const v = stack.pop() as number;
+  while (top > 0) {
+    const v = stack[--top] as number;
     for (let e = g.firstEdge[v] as number; e < (g.firstEdge[v + 1] as number); e++) {
       const to = g.edgeTo[e] as number;
       if (g.edgeType[e] === kinds.weak || owned[to] === 1) continue;
       owned[to] = 1;
-      stack.push(to);
+      stack[top++] = to;
     }
   }
   return owned;
@@ -184,21 +187,28 @@ function programOwned(g: EdgeGraph, kinds: EdgeKinds, root: number): Uint8Array 
 
 /** One bit per edge, set where the edge retains by the rules above: decided once, read three times. */
 function retainingEdges(g: EdgeGraph, kinds: EdgeKinds, owned: Uint8Array, root: number): Uint8Array {
+  const n = g.firstEdge.length - 1;
   const bits = new Uint8Array((g.edgeTo.length >>> 3) + 1);
-  // The targets the node at hand holds weakly: an ephemeron table's keys and values.
-  const weaklyHeld = new Set<number>();
-  for (let v = 0; v < g.firstEdge.length - 1; v++) {
+  // The targets the node at hand holds weakly (an ephemeron table's keys and values), marked
+  // while its edges are decided and unmarked after.
+  const weaklyHeld = new Uint8Array(n);
+  for (let v = 0; v < n; v++) {
     const start = g.firstEdge[v] as number;
     const end = g.firstEdge[v + 1] as number;
-    weaklyHeld.clear();
-    for (let e = start; e < end; e++) if (g.edgeType[e] === kinds.weak) weaklyHeld.add(g.edgeTo[e] as number);
+    let holdsWeakly = false;
+    for (let e = start; e < end; e++) {
+      if (g.edgeType[e] !== kinds.weak) continue;
+      weaklyHeld[g.edgeTo[e] as number] = 1;
+      holdsWeakly = true;
+    }
     for (let e = start; e < end; e++) {
       const type = g.edgeType[e];
       const to = g.edgeTo[e] as number;
       if (type === kinds.weak || to === v) continue;
-      if (type === kinds.internal && weaklyHeld.size > 0 && weaklyHeld.has(to)) continue;
+      if (type === kinds.internal && holdsWeakly && weaklyHeld[to] === 1) continue;
       if (v === root || (type !== kinds.shortcut && (owned[v] === 1 || owned[to] === 0))) bits[e >>> 3] = (bits[e >>> 3] as number) | (1 << (e & 7));
     }
+    if (holdsWeakly) for (let e = start; e < end; e++) if (g.edgeType[e] === kinds.weak) weaklyHeld[g.edgeTo[e] as number] = 0;
   }
   return bits;
 }
