@@ -355,7 +355,8 @@ export class PairwiseSlopes {
     if (Number.isNaN(s)) throw new RangeError('PairwiseSlopes.countAtMost: threshold is NaN');
     if (s === -Infinity) return 0;
     if (s === Infinity) return this.pairs;
-    return this.#count(s).count;
+    const ws = sharedWorkspace(this.#largestGroup);
+    return this.#groups.reduce((count, g) => count + this.#countGroup(g, s, ws), 0);
   }
 
   /** Number of pairs of group `group` (an index in `groups`) whose slope is ≤ s: countAtMost is the sum over groups. */

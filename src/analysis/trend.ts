@@ -67,7 +67,7 @@ export function fitTrend(groups: readonly SlopeGroup[], confidence: number = CON
   if (usable.every(isConstant)) return { points, spanS, slope: 0, low: 0, high: 0, p: 1, inflation: 1, bounds: FLAT_BOUNDS };
   if (points <= EXACT_POINTS) return exactTrend(slopesOf(usable, 'fitTrend'), points, spanS, confidence);
   const keys = groupFigures === undefined ? undefined : usable.map(groupKey);
-  const key = fitCache === undefined || keys?.includes(undefined) !== false ? undefined : keys.join(' ');
+  const key = fitCache !== undefined && keys !== undefined && !keys.includes(undefined) ? keys.join(' ') : undefined;
   let basis = key === undefined ? undefined : fitCache?.get(key);
   if (basis === undefined) {
     basis = fitBasis(slopesOf(usable, 'fitTrend'), keys);
@@ -242,11 +242,11 @@ function estimatedTrend(basis: FitBasis, points: number, spanS: number, confiden
     let count = counts.get(x);
     if (count === undefined) {
       count = 0;
-      basis.groups.forEach((figures, g) => {
+      for (const [g, figures] of basis.groups.entries()) {
         let inGroup = figures.counts.get(x);
         if (inGroup === undefined) figures.counts.set(x, (inGroup = slopes.countAtMostIn(g, x)));
-        count! += inGroup;
-      });
+        count += inGroup;
+      }
       counts.set(x, count);
     }
     return count;
