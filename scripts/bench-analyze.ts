@@ -1,7 +1,8 @@
 /**
  * `npm run bench:analyze`: how long `soak analyze` takes over a day of 1 s samples from 10 workers
  * (~950K rows), against a plain line-by-line read of the same samples.csv, and what its threads buy
- * (the same analysis on one thread). The day run is generated
+ * (the same analysis on one thread), and the peak memory of four threads (the same samples as four
+ * workloads, a thread each, as on a 4-core machine). The day run is generated
  * once; then, in alternating rounds so machine drift hits every phase alike, each phase runs in a
  * child process of its own, which reports its wall time and peak RSS (maxRSS) when it ends: one
  * phase's memory cannot then pollute the next one's figure. Printed: medians and ratios to the read.
@@ -24,6 +25,8 @@ interface Phase {
   readonly label: string;
   /** Module code run in the child: `dir` and `samples` are in scope; it awaits the work and nothing else. */
   readonly code: string;
+  /** The run directory it reads: the day run of two workloads by default. */
+  readonly run?: 'day' | 'day4';
   readonly measures: Measure[];
 }
 
@@ -61,10 +64,21 @@ const phases: readonly Phase[] = [
       await reanalyze({ run: dir, threads: 1 });`,
     measures: [],
   },
+  {
+    // The same samples as four workloads: a thread each on a 4-core machine. Its memory is the figure
+    // here; its time only means something with 4 cores or more.
+    label: 'soak analyze, four workloads on 4 threads',
+    run: 'day4',
+    code: `
+      const { reanalyze } = await import(${src('commands/analyze.js')});
+      await reanalyze({ run: dir, threads: 4 });`,
+    measures: [],
+  },
 ];
 
 /** Runs one phase in a fresh Node; the time is taken inside it, after module loading, around the work alone. */
-function measure(phase: Phase, dir: string): Promise<Measure> {
+function measure(phase: Phase, benchDir: string): Promise<Measure> {
+  const dir = join(benchDir, phase.run ?? 'day');
   const script = `
     const { join } = await import('node:path');
     const dir = ${JSON.stringify(dir)};
@@ -78,13 +92,14 @@ function measure(phase: Phase, dir: string): Promise<Measure> {
 
 const root = mkdtempSync(join(tmpdir(), 'soak-bench-analyze-'));
 try {
-  process.stderr.write('generating a 24-hour run of 10 workers at 1 s samples...\n');
-  const dir = join(root, 'day');
-  const day = writeDayRun(dir);
+  process.stderr.write('generating a 24-hour run of 10 workers at 1 s samples, as two workloads and as four...\n');
+  const day = writeDayRun(join(root, 'day'));
+  writeDayRun(join(root, 'day4'), { fourWorkloads: true });
   // The first analysis writes summary.json; every later one reads it back, as `soak analyze` of a finished run does.
-  await measure(phases[2] as Phase, dir);
+  await measure(phases[2] as Phase, root);
+  await measure(phases[4] as Phase, root);
   for (let r = 0; r < rounds; r++) {
-    for (const phase of r % 2 === 0 ? phases : [...phases].reverse()) phase.measures.push(await measure(phase, dir));
+    for (const phase of r % 2 === 0 ? phases : [...phases].reverse()) phase.measures.push(await measure(phase, root));
     process.stderr.write(`round ${r + 1}/${rounds} done\n`);
   }
   const base = median((phases[0] as Phase).measures.map((m) => m.seconds));

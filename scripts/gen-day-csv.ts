@@ -1,6 +1,6 @@
 /**
  * Writes a synthetic but contract-conforming run directory: samples.csv and events.csv of a 24 h
- * run sampled every second, 10 workers in two workloads (cache#0..4, webhook#0..4) plus the
+ * run sampled every second, 10 workers in two workloads (cache#0..4, webhook#0..4; or four) plus the
  * controller's own row per tick: ~950K rows of ~144 bytes, as long as real runs write them, so
  * ~136 MB. It is the input of bench-read, which has to show that `soak` re-reads a day of samples
  * in seconds; a real day-long run cannot be recorded for every benchmark, and a seeded generator
@@ -14,7 +14,7 @@
  * field quoted only when it holds a comma, quote or line break) but by hand, and written in
  * batches: ~6 s for a day's rows, where csv-stringify took ~20 s.
  *
- * Usage: node dist/scripts/gen-day-csv.js <out-dir> [--seed N] [--hours H]
+ * Usage: node dist/scripts/gen-day-csv.js <out-dir> [--seed N] [--hours H] [--four-workloads]
  */
 import { closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -35,6 +35,12 @@ export interface DayRunOptions {
   readonly warmupS?: number;
   /** Heap retained per second by the leaking worker, cache#2. Default 512 B/s, above the 1MB/h default threshold. */
   readonly leakBytesPerS?: number;
+  /**
+   * Four workloads instead of two, for the analysis' shares on up to 4 threads: each profile's workers
+   * #0-1 and #2-4 as two workloads (`cache-a`, `cache-b`, `webhook-a`, `webhook-b`), every figure as
+   * with two. Default false.
+   */
+  readonly fourWorkloads?: boolean;
 }
 
 export interface DayRun {
@@ -76,6 +82,7 @@ const profiles: readonly WorkloadProfile[] = [
 /** One worker slot's state as the run goes on. */
 interface Slot {
   readonly name: string;
+  readonly workload: string;
   readonly profile: WorkloadProfile;
   readonly baseHeap: number;
   /** The slow wander of a healthy heap: amplitude and phase of a few-hour cycle. */
@@ -103,7 +110,7 @@ export function writeDayRun(dir: string, options: DayRunOptions = {}): DayRun {
   const eventsPath = join(dir, 'events.csv');
   const events: CsvValue[][] = [];
   const event = (elapsedS: number, slot: Slot | undefined, kind: string, detail: string): void => {
-    events.push([iso(elapsedS), round(elapsedS, 3), slot?.profile.name ?? '', slot?.name ?? 'controller', slot?.threadId ?? 0, kind, detail]);
+    events.push([iso(elapsedS), round(elapsedS, 3), slot?.workload ?? '', slot?.name ?? 'controller', slot?.threadId ?? 0, kind, detail]);
   };
 
   const slots: Slot[] = profiles.flatMap((profile, p) =>
@@ -111,6 +118,7 @@ export function writeDayRun(dir: string, options: DayRunOptions = {}): DayRun {
       { length: 5 },
       (_, i): Slot => ({
         name: `${profile.name}#${i}`,
+        workload: options.fourWorkloads === true ? `${profile.name}-${i < 2 ? 'a' : 'b'}` : profile.name,
         profile,
         baseHeap: (8 + 5 * random()) * MB,
         wanderBytes: (0.5 + 1.5 * random()) * MB,
@@ -166,7 +174,7 @@ export function writeDayRun(dir: string, options: DayRunOptions = {}): DayRun {
       elapsed_s: round(elapsedS, 3),
       segment: slot.segment,
       phase,
-      workload: p.name,
+      workload: slot.workload,
       worker: slot.name,
       thread_id: slot.threadId,
       ops_total: slot.ops,
@@ -263,16 +271,20 @@ function iso(elapsedS: number): string {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { seed: { type: 'string' }, hours: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { seed: { type: 'string' }, hours: { type: 'string' }, 'four-workloads': { type: 'boolean' } },
+  });
   const [outDir] = positionals;
   if (outDir === undefined) {
-    console.error('usage: node dist/scripts/gen-day-csv.js <out-dir> [--seed N] [--hours H]');
+    console.error('usage: node dist/scripts/gen-day-csv.js <out-dir> [--seed N] [--hours H] [--four-workloads]');
     process.exit(2);
   }
   const started = performance.now();
   const run = writeDayRun(outDir, {
     ...(values.seed !== undefined && { seed: Number(values.seed) }),
     ...(values.hours !== undefined && { durationS: Math.round(Number(values.hours) * 3600) }),
+    ...(values['four-workloads'] === true && { fourWorkloads: true }),
   });
   console.log(
     `${run.samplesPath}: ${run.sampleRows} rows, ${(run.sampleBytes / MB).toFixed(1)} MB in ` +

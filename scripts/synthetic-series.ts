@@ -79,7 +79,6 @@ export function syntheticWorker(spec: SyntheticSpec): WorkerSeries {
       heapBytes: Math.round(8 * MB + perS * t + noise(t)),
       codeBytes: 0,
       externalBytes: 1 * MB,
-      arrayBuffersBytes: 0,
       activeHandles: 4,
       rssBytes: 64 * MB,
     });

@@ -80,6 +80,26 @@ test("a workload that first appears after the file's first rows is read by the c
   assert.deepEqual(figures(two), figures(one));
 });
 
+test('three and four threads find what one finds: the shares uneven on three, one workload each on four', async () => {
+  // The path of a 4-core machine (GitHub's runners): one thread per core up to 4, each its share of the workloads.
+  const four = writeDayRun(join(dir, 'four'), { durationS: 7200, warmupS: 600, fourWorkloads: true });
+  const names = ['cache-a', 'cache-b', 'webhook-a', 'webhook-b'];
+  const one = await analyzeRecordedRun(four.samplesPath, four.eventsPath, settings, { workloads: names, threads: 1 });
+  assert.deepEqual(
+    one.workloads.map((w) => [w.name, w.verdict, w.respawns]),
+    [
+      ['cache-a', 'pass', 0],
+      ['cache-b', 'leak', 0],
+      ['webhook-a', 'pass', 0],
+      ['webhook-b', 'pass', 1],
+    ],
+  );
+  for (const threads of [3, 4]) {
+    const many = await analyzeRecordedRun(four.samplesPath, four.eventsPath, settings, { workloads: names, threads });
+    assert.deepEqual(figures(many), figures(one), `${threads} threads`);
+  }
+});
+
 test('readRun reads only the workloads asked for, or all but those given (the controller with them)', async () => {
   const only = await readRun(run.samplesPath, run.eventsPath, { only: ['webhook'] });
   assert.deepEqual([...only.series.byWorkload().keys()], ['webhook']);
@@ -122,7 +142,6 @@ function sampleRow(): Parameters<WorkerSeries['add']>[0] {
     heapBytes: MB,
     codeBytes: 0,
     externalBytes: 0,
-    arrayBuffersBytes: 0,
     activeHandles: 0,
     rssBytes: 0,
   };

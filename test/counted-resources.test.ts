@@ -26,7 +26,6 @@ function row(elapsedS: number, resourceTypes: string, heapBytes: number, activeH
     heapBytes,
     codeBytes: 0,
     externalBytes: MB,
-    arrayBuffersBytes: 0,
     activeHandles,
     resourceTypes,
     listenerCounts,

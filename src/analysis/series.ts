@@ -20,7 +20,6 @@ export interface SampleRow {
   readonly codeBytes: number;
   /** Memory outside the JS heap held by JS objects (Buffers, ArrayBuffers included). */
   readonly externalBytes: number;
-  readonly arrayBuffersBytes: number;
   readonly activeHandles: number;
   /** The active handles by type, `Timeout:12 TCPSocketWrap:3` (absent or '' in files of older versions). */
   readonly resourceTypes?: string;
@@ -320,7 +319,6 @@ export class WorkerSeries {
         heapBytes: c.heap[i] ?? 0,
         codeBytes: c.code[i] ?? 0,
         externalBytes: c.external[i] ?? 0,
-        arrayBuffersBytes: 0,
         activeHandles: c.handles[i] ?? 0,
         resourceTypes: countsText(c.handleTypes, i),
         listenerCounts: countsText(c.listenerTypes, i),
