@@ -4,15 +4,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { transferList } from '../analysis/series.js';
-import { analyzeWorkload } from '../analysis/verdict.js';
-import { readRun } from '../run-dir/read-run.js';
-import type { ThreadReply, ThreadTask } from './analyze-run.js';
+import { analyzeShare, type Share } from './analysis-share.js';
+import type { ThreadReply } from './analyze-run.js';
 
-const task = workerData as ThreadTask;
-const recorded = await readRun(task.samplesPath, task.eventsPath, { only: task.workloads });
-const byWorkload = recorded.series.byWorkload();
-const reply: ThreadReply = {
-  workloads: task.workloads.map((name) => analyzeWorkload(name, byWorkload.get(name) ?? [], task.settings, recorded.outOfMemory, recorded.respawns)),
-  series: [...byWorkload.values()].flat().map((s) => s.data()),
-};
+const { workloads, series } = await analyzeShare(workerData as Share);
+const reply: ThreadReply = { workloads, series: series.map((s) => s.data()) };
 parentPort?.postMessage(reply, reply.series.flatMap(transferList));

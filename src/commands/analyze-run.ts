@@ -9,7 +9,8 @@ import type { AnalysisSettings, WorkloadAnalysis } from '../analysis/types.js';
 import { readRun, workloadsAtStart, type RecordedRun } from '../run-dir/read-run.js';
 import { WorkerSeries, type ControllerColumns, type WorkerSeriesData } from '../analysis/series.js';
 import type { MemoryTrend } from '../run-dir/summary.js';
-import { askThread } from '../thread.js';
+import { askThread, type ThreadAnswer } from '../thread.js';
+import { analyzeShare, type Share, type ShareAnalysis } from './analysis-share.js';
 
 export interface RunAnalysis {
   readonly workloads: readonly WorkloadAnalysis[];
@@ -50,15 +51,7 @@ export const ANALYSIS_THREAD_BYTES = 16 * 1024 * 1024;
 /** Each thread holds its own copy of the analysis' code and working buffers: ~70 MB more peak RSS for a day of samples here. */
 const MAX_ANALYSIS_THREADS = 4;
 
-/** What a thread of the analysis is given (analysis-thread.ts). */
-export interface ThreadTask {
-  readonly samplesPath: string;
-  readonly eventsPath: string;
-  readonly settings: AnalysisSettings;
-  readonly workloads: readonly string[];
-}
-
-/** What it answers: its workloads' analyses, and their series for the report's charts. */
+/** What a thread of the analysis answers (analysis-thread.ts): its workloads' analyses, and their series for the report's charts. */
 export interface ThreadReply {
   readonly workloads: readonly WorkloadAnalysis[];
   readonly series: readonly WorkerSeriesData[];
@@ -80,15 +73,7 @@ export async function analyzeRecordedRun(
   // included) and writes the reports after, so it takes the last share, the smallest when uneven.
   const shares = Array.from({ length: threads }, (_, k) => known.filter((_, i) => i % threads === threads - 1 - k));
   const elsewhere = shares.slice(1).flat();
-  const helpers = shares
-    .slice(1)
-    .map((share) =>
-      askThread<ThreadReply>(
-        threadEntry,
-        { samplesPath, eventsPath, settings, workloads: share } satisfies ThreadTask,
-        `the analysis thread of ${share.join(', ')}`,
-      ),
-    );
+  const helpers = shares.slice(1).map((workloads) => startShare({ samplesPath, eventsPath, settings, workloads }));
   let recorded: RecordedRun;
   const analysed = new Map<string, WorkloadAnalysis>();
   let replayed: ReturnType<typeof replayLooks> | undefined;
@@ -105,12 +90,13 @@ export async function analyzeRecordedRun(
       names.map((name) => analyzeWorkload(name, byWorkload.get(name) ?? [], settings, recorded.outOfMemory, recorded.respawns))) {
       analysed.set(w.name, w);
     }
-    for (const reply of await Promise.all(helpers.map((h) => h.answer))) {
-      for (const w of reply.workloads) analysed.set(w.name, w);
-      for (const data of reply.series) recorded.series.adopt(WorkerSeries.fromData(data));
+    for (const helper of helpers) {
+      const { workloads, series } = await shareAnalysis(helper);
+      for (const w of workloads) analysed.set(w.name, w);
+      for (const s of series) recorded.series.adopt(s);
     }
   } finally {
-    for (const h of helpers) h.stop();
+    for (const h of helpers) h.thread?.stop();
   }
   // Without names given, in order of appearance: those of the first rows, then any that came later (all read here).
   const order = workloadNames ?? [...new Set([...known, ...analysed.keys()])];
@@ -136,6 +122,50 @@ function defaultThreads(samplesPath: string): number {
 }
 
 const threadEntry = new URL('./analysis-thread.js', import.meta.url);
+
+/** A share given to a thread of its own, or the reason no thread could be started for it. */
+interface StartedShare {
+  readonly share: Share;
+  readonly thread?: ThreadAnswer<ThreadReply>;
+  readonly failure?: unknown;
+}
+
+function startShare(share: Share): StartedShare {
+  try {
+    return { share, thread: askThread<ThreadReply>(threadEntry, share, `the analysis thread of ${share.workloads.join(', ')}`) };
+  } catch (failure) {
+    // No thread to be had (a container's limit on processes, ERR_WORKER_INIT_FAILED EAGAIN).
+    return { share, failure };
+  }
+}
+
+/**
+ * The share's analysis from its thread; from this thread when its thread could not start or did not
+ * answer (ran out of memory, died), with a warning: a day's analysis must not be lost to a thread.
+ * A share that fails here too (its rows cannot be read, say) fails the analysis.
+ */
+async function shareAnalysis(started: StartedShare): Promise<ShareAnalysis> {
+  let why: string;
+  if (started.thread === undefined) {
+    why = `its thread could not start (${messageOf(started.failure)})`;
+  } else {
+    try {
+      const reply = await started.thread.answer;
+      return { workloads: reply.workloads, series: reply.series.map((data) => WorkerSeries.fromData(data)) };
+    } catch (error) {
+      why = messageOf(error);
+    }
+  }
+  process.emitWarning(`the analysis of ${started.share.workloads.join(', ')} goes on in the calling thread: ${why}`, { code: ANALYSIS_THREAD_FAILED });
+  return analyzeShare(started.share);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The code of the warning that a share of the analysis fell back to the calling thread. */
+export const ANALYSIS_THREAD_FAILED = 'SOAK_ANALYSIS_THREAD_FAILED';
 
 /** A controller figure's trend from `fromS`, fitted within each process that recorded the run (a resume starts a new one) and pooled. */
 function memoryTrend(controller: ControllerColumns, bytes: Float64Array, fromS: number): MemoryTrend | undefined {
