@@ -19,9 +19,19 @@ export interface AskOptions {
   readonly hostExecArgv?: boolean;
 }
 
-/** `what` names the thread in the error of an exit before it answered. */
+/**
+ * `what` names the thread in the errors of a start that failed (no thread to be had: a container's
+ * cap on processes gives ERR_WORKER_INIT_FAILED, EAGAIN) and of an exit before it answered.
+ */
 export function askThread<T>(entry: URL, workerData: unknown, what: string, options: AskOptions = {}): ThreadAnswer<T> {
-  const worker = new Worker(entry, { workerData, ...(options.hostExecArgv === true ? {} : { execArgv: [] }) });
+  let worker: Worker;
+  try {
+    worker = new Worker(entry, { workerData, ...(options.hostExecArgv === true ? {} : { execArgv: [] }) });
+  } catch (error) {
+    const answer = Promise.reject(new Error(`${what} could not start (${messageOf(error)})`, { cause: error }));
+    answer.catch(() => undefined);
+    return { answer, stop: () => undefined };
+  }
   const answer = new Promise<T>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
@@ -29,4 +39,16 @@ export function askThread<T>(entry: URL, workerData: unknown, what: string, opti
   });
   answer.catch(() => undefined);
   return { answer, stop: () => void worker.terminate() };
+}
+
+/** The code of the warning that the work of a thread that failed goes on in the calling thread. */
+export const THREAD_FAILED = 'SOAK_THREAD_FAILED';
+
+/** Warns (a Node warning, on stderr unless a listener takes it) that `work` goes on in the calling thread, its thread having failed with `error`. */
+export function warnThreadFailed(work: string, error: unknown): void {
+  process.emitWarning(`${work} goes on in the calling thread: ${messageOf(error)}`, { code: THREAD_FAILED });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -3,16 +3,17 @@
  * share of the workloads, and what comes back is what one thread alone finds, to the last figure.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeDayRun } from '../scripts/gen-day-csv.js';
 import { WorkerSeries, type WorkerColumns } from '../src/analysis/series.js';
 import type { AnalysisSettings } from '../src/analysis/types.js';
-import { ANALYSIS_THREAD_FAILED, analyzeRecordedRun, type RunAnalysis } from '../src/commands/analyze-run.js';
+import { analyzeRecordedRun, type RunAnalysis } from '../src/commands/analyze-run.js';
+import { THREAD_FAILED } from '../src/thread.js';
 import { readRun, workloadsAtStart } from '../src/run-dir/read-run.js';
 import { tempDir } from './helpers/cli.js';
+import { runWithoutThreads, THREAD_CAP_MISSING } from './helpers/thread-cap.js';
 
 const MB = 1024 * 1024;
 const settings: AnalysisSettings = { thresholds: { maxSlopeBytesPerHour: MB, maxGrowthBytes: 100 * MB }, warmup: 'auto', profile: 'long' };
@@ -108,45 +109,23 @@ function seriesOf(a: RunAnalysis): unknown {
     .map(([name, workers]) => [name, workers.map((w) => [w.worker, w.columns.t.length, w.opsTotal, w.errorsTotal, w.cooldown?.heapBytes])]);
 }
 
-/** A pids cgroup (v1) this test may create: root on Linux with the controller mounted, as on the CI machine. */
-const PIDS_CGROUP = '/sys/fs/cgroup/pids';
-
 test('a thread that cannot start (a limit on processes) leaves its share to the calling thread: same figures, and a warning', async (t) => {
-  if (process.getuid?.() !== 0 || !existsSync(join(PIDS_CGROUP, 'cgroup.procs'))) {
-    t.skip(`needs root and the pids cgroup at ${PIDS_CGROUP}`);
+  if (THREAD_CAP_MISSING !== undefined) {
+    t.skip(THREAD_CAP_MISSING);
     return;
   }
-  // A child moves itself into a cgroup of its own and caps it at the threads it has, so that creating
-  // a worker thread fails for real (ERR_WORKER_INIT_FAILED, EAGAIN), then analyses on two threads.
-  const cgroup = join(PIDS_CGROUP, `soak-test-${process.pid}`);
-  const script = `
-    import { readFileSync, writeFileSync } from 'node:fs';
-    import { analyzeRecordedRun } from ${JSON.stringify(new URL('../src/commands/analyze-run.js', import.meta.url).href)};
-    const warnings = [];
-    process.on('warning', (w) => warnings.push([w.code, w.message]));
-    writeFileSync(${JSON.stringify(join(cgroup, 'cgroup.procs'))}, String(process.pid));
-    readFileSync(${JSON.stringify(run.eventsPath)}); // libuv's thread pool started, so it is not what the cap stops
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const threads = /Threads:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1];
-    writeFileSync(${JSON.stringify(join(cgroup, 'pids.max'))}, threads);
+  const child = runWithoutThreads(`
+    const { analyzeRecordedRun } = await import(${JSON.stringify(new URL('../src/commands/analyze-run.js', import.meta.url).href)});
     const a = await analyzeRecordedRun(${JSON.stringify(run.samplesPath)}, ${JSON.stringify(run.eventsPath)}, ${JSON.stringify(settings)}, { workloads: ['cache', 'webhook'], threads: 2 });
-    writeFileSync(${JSON.stringify(join(PIDS_CGROUP, 'cgroup.procs'))}, String(process.pid));
-    process.stdout.write(JSON.stringify({ warnings, workloads: a.workloads, rss: a.rss, controllerHeap: a.controllerHeap, series: seriesOf(a) }));
-    ${seriesOf.toString()}`;
-  mkdirSync(cgroup);
-  let child: ReturnType<typeof spawnSync>;
-  try {
-    child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-  } finally {
-    rmdirSync(cgroup);
-  }
+    await answer({ workloads: a.workloads, rss: a.rss, controllerHeap: a.controllerHeap, series: seriesOf(a) });
+    ${seriesOf.toString()}`);
   assert.equal(child.status, 0, String(child.stderr));
   const got = JSON.parse(String(child.stdout)) as { warnings: [string, string][]; workloads: unknown; rss: unknown; controllerHeap: unknown; series: unknown };
   assert.equal(got.warnings.length, 1, JSON.stringify(got.warnings));
   const [code, message] = got.warnings[0] ?? [];
-  assert.equal(code, ANALYSIS_THREAD_FAILED);
+  assert.equal(code, THREAD_FAILED);
   // Thread 1 takes the first workload (analyze-run.ts): its share is the one moved.
-  assert.match(message ?? '', /^the analysis of cache goes on in the calling thread: its thread could not start \(.*EAGAIN.*\)$/);
+  assert.match(message ?? '', /^the analysis of cache goes on in the calling thread: the analysis thread of cache could not start \(.*EAGAIN.*\)$/);
   const one = await analyzeRecordedRun(run.samplesPath, run.eventsPath, settings, { workloads: ['cache', 'webhook'], threads: 1 });
   const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
   assert.deepEqual(

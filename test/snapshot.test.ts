@@ -14,7 +14,9 @@ import { closeBrowser, openFile } from '../scripts/chromium.js';
 import type { RunSnapshotDiffs } from '../src/run-dir/snapshot-diffs.js';
 import { diffSnapshots, type SnapshotDiff, type SnapshotPaths, type SurvivorGroup } from '../src/snapshot/diff.js';
 import { readSnapshot } from '../src/snapshot/reader.js';
+import { THREAD_FAILED } from '../src/thread.js';
 import { type CliResult, explain, fixture, runCli, tempDir } from './helpers/cli.js';
+import { runWithoutThreads, THREAD_CAP_MISSING } from './helpers/thread-cap.js';
 
 /** Operations between baseline and target; a few more run before the final snapshot. */
 const OPS = 5000;
@@ -112,6 +114,24 @@ test('a Map never pruned: SessionRecord, one per operation, held by the Map', as
   assert.equal(records.holder?.name, 'Map', `held by the Map:\n${describe(diff)}`);
   assert.equal(records.holder?.heldAs, 'system / Context.sessions', 'the module variable holding the Map');
   assert.equal(records.retainerPath?.at(-1)?.name, 'SessionRecord');
+});
+
+test('a snapshot reader thread that cannot start (a limit on processes): the calling thread reads all three, the same diff, and a warning', async (t) => {
+  if (THREAD_CAP_MISSING !== undefined) {
+    t.skip(THREAD_CAP_MISSING);
+    return;
+  }
+  const { files } = await snapshotsOf('map');
+  const child = runWithoutThreads(`
+    const { diffSnapshots } = await import(${JSON.stringify(new URL('../src/snapshot/diff.js', import.meta.url).href)});
+    const diff = await diffSnapshots(${JSON.stringify(files)});
+    await answer({ diff });`);
+  assert.equal(child.status, 0, String(child.stderr));
+  const got = JSON.parse(String(child.stdout)) as { warnings: [string, string][]; diff: unknown };
+  assert.deepEqual(got.warnings, [
+    [THREAD_FAILED, `the read of the baseline and target snapshots goes on in the calling thread: the snapshot reader thread could not start (EAGAIN)`],
+  ]);
+  assert.deepEqual(got.diff, JSON.parse(JSON.stringify(await diffOf('map'))));
 });
 
 test('a timer leak: Timeout, one per operation', async () => {

@@ -9,7 +9,7 @@ import type { AnalysisSettings, WorkloadAnalysis } from '../analysis/types.js';
 import { readRun, workloadsAtStart, type RecordedRun } from '../run-dir/read-run.js';
 import { WorkerSeries, type ControllerColumns, type WorkerSeriesData } from '../analysis/series.js';
 import type { MemoryTrend } from '../run-dir/summary.js';
-import { askThread, type ThreadAnswer } from '../thread.js';
+import { askThread, type ThreadAnswer, warnThreadFailed } from '../thread.js';
 import { analyzeShare, type Share, type ShareAnalysis } from './analysis-share.js';
 
 export interface RunAnalysis {
@@ -73,7 +73,10 @@ export async function analyzeRecordedRun(
   // included) and writes the reports after, so it takes the last share, the smallest when uneven.
   const shares = Array.from({ length: threads }, (_, k) => known.filter((_, i) => i % threads === threads - 1 - k));
   const elsewhere = shares.slice(1).flat();
-  const helpers = shares.slice(1).map((workloads) => startShare({ samplesPath, eventsPath, settings, workloads }));
+  const helpers = shares.slice(1).map((workloads) => {
+    const share: Share = { samplesPath, eventsPath, settings, workloads };
+    return { share, thread: askThread<ThreadReply>(threadEntry, share, `the analysis thread of ${workloads.join(', ')}`) };
+  });
   let recorded: RecordedRun;
   const analysed = new Map<string, WorkloadAnalysis>();
   let replayed: ReturnType<typeof replayLooks> | undefined;
@@ -91,12 +94,12 @@ export async function analyzeRecordedRun(
       analysed.set(w.name, w);
     }
     for (const helper of helpers) {
-      const { workloads, series } = await shareAnalysis(helper);
+      const { workloads, series } = await shareAnalysis(helper.share, helper.thread);
       for (const w of workloads) analysed.set(w.name, w);
       for (const s of series) recorded.series.adopt(s);
     }
   } finally {
-    for (const h of helpers) h.thread?.stop();
+    for (const h of helpers) h.thread.stop();
   }
   // Without names given, in order of appearance: those of the first rows, then any that came later (all read here).
   const order = workloadNames ?? [...new Set([...known, ...analysed.keys()])];
@@ -123,49 +126,20 @@ function defaultThreads(samplesPath: string): number {
 
 const threadEntry = new URL('./analysis-thread.js', import.meta.url);
 
-/** A share given to a thread of its own, or the reason no thread could be started for it. */
-interface StartedShare {
-  readonly share: Share;
-  readonly thread?: ThreadAnswer<ThreadReply>;
-  readonly failure?: unknown;
-}
-
-function startShare(share: Share): StartedShare {
-  try {
-    return { share, thread: askThread<ThreadReply>(threadEntry, share, `the analysis thread of ${share.workloads.join(', ')}`) };
-  } catch (failure) {
-    // No thread to be had (a container's limit on processes, ERR_WORKER_INIT_FAILED EAGAIN).
-    return { share, failure };
-  }
-}
-
 /**
  * The share's analysis from its thread; from this thread when its thread could not start or did not
  * answer (ran out of memory, died), with a warning: a day's analysis must not be lost to a thread.
  * A share that fails here too (its rows cannot be read, say) fails the analysis.
  */
-async function shareAnalysis(started: StartedShare): Promise<ShareAnalysis> {
-  let why: string;
-  if (started.thread === undefined) {
-    why = `its thread could not start (${messageOf(started.failure)})`;
-  } else {
-    try {
-      const reply = await started.thread.answer;
-      return { workloads: reply.workloads, series: reply.series.map((data) => WorkerSeries.fromData(data)) };
-    } catch (error) {
-      why = messageOf(error);
-    }
+async function shareAnalysis(share: Share, thread: ThreadAnswer<ThreadReply>): Promise<ShareAnalysis> {
+  try {
+    const reply = await thread.answer;
+    return { workloads: reply.workloads, series: reply.series.map((data) => WorkerSeries.fromData(data)) };
+  } catch (error) {
+    warnThreadFailed(`the analysis of ${share.workloads.join(', ')}`, error);
+    return analyzeShare(share);
   }
-  process.emitWarning(`the analysis of ${started.share.workloads.join(', ')} goes on in the calling thread: ${why}`, { code: ANALYSIS_THREAD_FAILED });
-  return analyzeShare(started.share);
 }
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The code of the warning that a share of the analysis fell back to the calling thread. */
-export const ANALYSIS_THREAD_FAILED = 'SOAK_ANALYSIS_THREAD_FAILED';
 
 /** A controller figure's trend from `fromS`, fitted within each process that recorded the run (a resume starts a new one) and pooled. */
 function memoryTrend(controller: ControllerColumns, bytes: Float64Array, fromS: number): MemoryTrend | undefined {

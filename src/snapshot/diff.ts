@@ -14,9 +14,9 @@
  * path shows), never as JSON; the dominator tree adds about 45 bytes a node and 4 an edge while it
  * is built.
  */
-import { askThread } from '../thread.js';
+import { askThread, warnThreadFailed } from '../thread.js';
 import { errors, UsageError } from '../errors.js';
-import { IdSet, indexIn, newestHeapId, type Born, type SnapshotFileFacts } from './born.js';
+import { bornBetween, IdSet, indexIn, newestHeapId, type Born, type SnapshotFileFacts } from './born.js';
 import { dominatorTree, retainedByGroup } from './dominators.js';
 import { fieldIndex, ROW_INDEX_STRIDE, readRowsAt, readSnapshot, readStrings, type SnapshotMeta } from './reader.js';
 
@@ -176,9 +176,16 @@ export async function diffSnapshots(paths: SnapshotPaths, options: DiffOptions =
   };
 }
 
+/** The born set from a thread; from this one, after the final snapshot's read, if the thread could not start or died. */
 async function bornInThread(earlier: string, later: string): Promise<Born> {
   type Answer = { born: Born } | { error: string; usage: boolean };
-  const m = await askThread<Answer>(new URL('./born-worker.js', import.meta.url), { earlier, later }, 'the snapshot reader thread').answer;
+  let m: Answer;
+  try {
+    m = await askThread<Answer>(new URL('./born-worker.js', import.meta.url), { earlier, later }, 'the snapshot reader thread').answer;
+  } catch (error) {
+    warnThreadFailed('the read of the baseline and target snapshots', error);
+    return bornBetween(earlier, later);
+  }
   if ('born' in m) return m.born;
   throw m.usage ? new UsageError(m.error) : new Error(m.error);
 }

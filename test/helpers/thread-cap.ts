@@ -1,0 +1,52 @@
+/**
+ * A child Node that can start no thread: it moves itself into a pids cgroup of its own and caps it
+ * below the threads it already has, so that `new Worker` fails for real (ERR_WORKER_INIT_FAILED,
+ * EAGAIN), as under a container's cap on processes. Needs root and the cgroup v1 pids controller
+ * (the CI machine has both); THREAD_CAP_MISSING says why not otherwise.
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const PIDS_CGROUP = '/sys/fs/cgroup/pids';
+
+export const THREAD_CAP_MISSING: string | undefined =
+  process.getuid?.() === 0 && existsSync(join(PIDS_CGROUP, 'cgroup.procs')) ? undefined : `needs root and the pids cgroup at ${PIDS_CGROUP}`;
+
+let made = 0;
+
+/**
+ * Runs `body` (module code; it may await and import) in such a child; the body ends with
+ * `await answer(value)`, which prints `value` as JSON with the child's Node warnings (`warnings`:
+ * code and message).
+ */
+export function runWithoutThreads(body: string): SpawnSyncReturns<string> {
+  const cgroup = join(PIDS_CGROUP, `soak-test-${process.pid}-${made++}`);
+  const script = `
+    import { writeFileSync } from 'node:fs';
+    import { readFile } from 'node:fs/promises';
+    const warnings = [];
+    process.on('warning', (w) => warnings.push([w.code, w.message]));
+    // Node emits a warning on a later tick: one emitted by what the body awaited is in by the next turn.
+    const answer = async (value) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      process.stdout.write(JSON.stringify({ ...value, warnings }));
+    };
+    writeFileSync(${JSON.stringify(join(cgroup, 'cgroup.procs'))}, String(process.pid));
+    // libuv's thread pool started first (it starts with the first asynchronous file operation): a pool
+    // that could not start would abort the process, where the cap is meant for worker threads alone.
+    await readFile('/proc/self/status');
+    // Below the threads it has: those go on, and none can be added (a count that a thread ending
+    // could lower would leave room for one).
+    writeFileSync(${JSON.stringify(join(cgroup, 'pids.max'))}, '1');
+    ${body}`;
+  mkdirSync(cgroup);
+  try {
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    if (child.status === null) throw new Error(`the child without threads ended by ${child.signal ?? child.error}: ${child.stderr}`);
+    return child;
+  } finally {
+    // Empty once the child has ended.
+    rmdirSync(cgroup);
+  }
+}
