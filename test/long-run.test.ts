@@ -15,6 +15,7 @@ import { resumePoint } from '../src/commands/resume.js';
 import { seededRandom } from '../src/random.js';
 import { sampleColumns } from '../src/run-dir/columns.js';
 import { explain, fixture, interimAt, readSummary, repoRoot, runCli, tempDir, until } from './helpers/cli.js';
+import { capThreads, THREAD_CAP_MISSING } from './helpers/thread-cap.js';
 
 interface Row {
   readonly elapsedS: number;
@@ -109,6 +110,35 @@ test('kill -9 at a random point: soak analyze reads what is there, and --resume 
   assert.match(again.stderr, /^soak long: --resume: '.*' is a finished run/);
   assert.equal(again.stderr.trim().split('\n').length, 1);
   assert.equal(digest(join(out, 'samples.csv')), samplesDigest);
+});
+
+test('an interim report whose thread cannot start (a limit on processes) is reported, and the run goes on to its end', async (t) => {
+  if (THREAD_CAP_MISSING !== undefined) {
+    t.skip(THREAD_CAP_MISSING);
+    return;
+  }
+  const out = join(tempDir(), 'run');
+  let child: ChildProcess | undefined;
+  const result = runCli(
+    ['run', '--workload', fixture('clean-plugin.mjs'), '--threads', '1', '--duration', '8s', '--interval', '1s', '--out', out],
+    repoRoot,
+    (c) => (child = c),
+  );
+  // Capped once its pool runs: its threads go on, none can be added.
+  await until('the first samples', () => existsSync(join(out, 'samples.csv')) && readFileSync(join(out, 'samples.csv'), 'utf8').split('\n').length > 4);
+  const release = capThreads(child?.pid ?? 0);
+  let ended: Awaited<typeof result>;
+  try {
+    child?.kill('SIGUSR2');
+    ended = await result;
+  } finally {
+    release();
+  }
+  assert.equal(ended.code, 0, explain(ended, out));
+  assert.match(ended.stderr, /soak: warning: the interim report at \S+ failed: the report's thread could not start \(.*EAGAIN.*\)/);
+  const summary = readSummary(out);
+  assert.equal(summary.complete, true);
+  assert.notEqual(summary.verdict, 'error', summary.error);
 });
 
 test('interim reports: on the timer and on SIGUSR2, complete false; SIGTERM stops with a partial report the run can be resumed from', async () => {

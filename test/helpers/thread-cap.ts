@@ -5,7 +5,7 @@
  * (the CI machine has both); THREAD_CAP_MISSING says why not otherwise.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const PIDS_CGROUP = '/sys/fs/cgroup/pids';
@@ -49,4 +49,19 @@ export function runWithoutThreads(body: string): SpawnSyncReturns<string> {
     // Empty once the child has ended.
     rmdirSync(cgroup);
   }
+}
+
+/** Caps process `pid` (one already running: its threads go on) so that it can start no thread, until the function returned is called. */
+export function capThreads(pid: number): () => void {
+  const cgroup = join(PIDS_CGROUP, `soak-test-${process.pid}-${made++}`);
+  mkdirSync(cgroup);
+  writeFileSync(join(cgroup, 'cgroup.procs'), String(pid));
+  writeFileSync(join(cgroup, 'pids.max'), '1');
+  return () => {
+    // The process may have ended (its cgroup is then empty) or still run: back to the root group.
+    try {
+      writeFileSync(join(PIDS_CGROUP, 'cgroup.procs'), String(pid));
+    } catch {}
+    rmdirSync(cgroup);
+  };
 }
