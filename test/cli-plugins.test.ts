@@ -1,9 +1,11 @@
 /** User plugin modules through the real CLI: attribution to a worker, crashes and respawns, injected leaks. */
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { explain, fixture, readSummary, runCli, tempDir } from './helpers/cli.js';
+import { explain, fixture, readSummary, repoRoot, runCli, tempDir, until } from './helpers/cli.js';
+import { capThreads, THREAD_CAP_MISSING } from './helpers/thread-cap.js';
 
 test('a plugin leaking in one worker only is attributed to that worker', async () => {
   const out = join(tempDir(), 'run');
@@ -110,6 +112,45 @@ test('a worker that dies is recorded, replaced under its slot name, and its seri
   assert.match(samples, /,1,(warmup|steady),crash-once,crash-once#1,/);
   assert.doesNotMatch(samples, /,1,(warmup|steady),crash-once,crash-once#0,/);
   assert.equal(readSummary(out).workloads[0]?.respawns, 1);
+});
+
+test('a worker that dies when no thread can be started: its crash recorded, exit 3 with one line, the samples intact', async (t) => {
+  if (THREAD_CAP_MISSING !== undefined) {
+    t.skip(THREAD_CAP_MISSING);
+    return;
+  }
+  const dir = tempDir();
+  const out = join(dir, 'run');
+  const trigger = join(dir, 'crash-now');
+  let child: ChildProcess | undefined;
+  const args = ['run', '--workload', fixture('crash-on-trigger.mjs'), '--param', `trigger=${trigger}`, '--duration', '30s', '--threads', '2', '--quiet'];
+  const result = runCli([...args, '--out', out], repoRoot, (c) => (child = c));
+  const samples = join(out, 'samples.csv');
+  // A few seconds of samples (three rows a tick), so that what is recorded can be judged after.
+  await until('samples of a few seconds', () => existsSync(samples) && readFileSync(samples, 'utf8').split('\n').length > 13);
+  // The run capped (its threads go on, none can be added), then worker 1 dies: piscina's replacement cannot start.
+  const release = capThreads(child?.pid ?? 0);
+  let ended: Awaited<typeof result>;
+  try {
+    writeFileSync(trigger, '');
+    ended = await result;
+  } finally {
+    release();
+  }
+  assert.equal(ended.code, 3, explain(ended, out));
+  assert.match(
+    ended.stderr,
+    /^soak run: no new thread could be started \(EAGAIN: the machine or container caps processes and threads; .*\); the run's files hold what was recorded \(soak analyze reads them, --resume continues a run\)\n$/,
+  );
+  assert.match(readFileSync(join(out, 'events.csv'), 'utf8'), /crash-on-trigger,crash-on-trigger#1,\d+,crash,exit code 7\n$/);
+  const analyzed = await runCli(['analyze', out, '--quiet']);
+  assert.notEqual(analyzed.code, 3, explain(analyzed, out));
+  const [workload] = readSummary(out).workloads;
+  assert.deepEqual(
+    workload?.workers.map((w) => w.worker),
+    ['crash-on-trigger#0', 'crash-on-trigger#1'],
+  );
+  assert.ok((workload?.opsTotal ?? 0) > 0);
 });
 
 test('--inject-leak makes a clean plugin leak at about the injected rate', async () => {

@@ -92,6 +92,19 @@ const cli = yargs(args)
 
 const withPrefix = (message: string): string => (message.startsWith(`${prefix}:`) ? message : `${prefix}: ${message}`);
 
+// An error that no command could catch (thrown in an event handler: piscina replacing a dead worker
+// when no thread can be started, say) would end Node with its code 1, which is soak's "leak found".
+// Exit 3 instead, saying what happened: the CSV files hold every row written before it.
+process.on('uncaughtException', (err: Error & { code?: string }) => {
+  const what =
+    err.code === 'ERR_WORKER_INIT_FAILED'
+      ? `no new thread could be started (${err.message}: the machine or container caps processes and threads; ulimit -u, a cgroup's pids.max)`
+      : `internal error: ${err.message}`;
+  process.stderr.write(`${withPrefix(what)}; the run's files hold what was recorded (soak analyze reads them, --resume continues a run)\n`);
+  if (process.env['SOAK_DEBUG']) process.stderr.write(`${err.stack}\n`);
+  process.exit(ExitCode.runFailed);
+});
+
 try {
   if (first !== undefined && !first.startsWith('-') && !commands.includes(first)) {
     throw new UsageError(`unknown command '${first}'; commands are ${commands.join(', ')} (soak --help describes them)`);

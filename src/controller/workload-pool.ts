@@ -341,8 +341,9 @@ export class WorkloadPool {
       this.#watched.add(worker);
       const threadId = worker.threadId;
       let error: (Error & { code?: string }) | undefined;
-      worker.once('error', (err: Error) => (error = err));
-      worker.once('exit', (code) => this.#onWorkerExit(threadId, code, error));
+      // Before piscina's own listeners: replacing the worker may throw (no thread to be had), and the death is recorded first.
+      worker.prependOnceListener('error', (err: Error) => (error = err));
+      worker.prependOnceListener('exit', (code) => this.#onWorkerExit(threadId, code, error));
     }
   }
 
