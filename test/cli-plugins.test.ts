@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { explain, fixture, readSummary, repoRoot, runCli, tempDir, until } from './helpers/cli.js';
-import { capThreads, THREAD_CAP_MISSING } from './helpers/thread-cap.js';
+import { capThreads, runWithoutThreads, THREAD_CAP_MISSING } from './helpers/thread-cap.js';
 
 test('a plugin leaking in one worker only is attributed to that worker', async () => {
   const out = join(tempDir(), 'run');
@@ -151,6 +152,20 @@ test('a worker that dies when no thread can be started: its crash recorded, exit
     ['crash-on-trigger#0', 'crash-on-trigger#1'],
   );
   assert.ok((workload?.opsTotal ?? 0) > 0);
+});
+
+test('a run that can start no thread for its workers: exit 3, with a line saying why', (t) => {
+  if (THREAD_CAP_MISSING !== undefined) {
+    t.skip(THREAD_CAP_MISSING);
+    return;
+  }
+  const out = join(tempDir(), 'run');
+  const main = new URL('../src/cli/main.js', import.meta.url);
+  const child = runWithoutThreads(`
+    process.argv = [process.argv[0], ${JSON.stringify(fileURLToPath(main))}, 'run', '--workload', ${JSON.stringify(fixture('clean-plugin.mjs'))}, '--duration', '10s', '--quiet', '--out', ${JSON.stringify(out)}];
+    await import(${JSON.stringify(main.href)});`);
+  assert.equal(child.status, 3, child.stderr);
+  assert.match(child.stderr, /^soak run: no new thread could be started \(EAGAIN: the machine or container caps processes and threads; .*\)$/m);
 });
 
 test('--inject-leak makes a clean plugin leak at about the injected rate', async () => {

@@ -2,7 +2,7 @@
 /** The `soak` command line: a thin layer of yargs commands over the library. */
 import yargs, { type MiddlewareFunction } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, errors, UsageError } from '../errors.js';
 import { analyzeCommand } from './analyze.js';
 import { calibrateCommand } from './calibrate.js';
 import { compareCommand } from './compare.js';
@@ -96,10 +96,7 @@ const withPrefix = (message: string): string => (message.startsWith(`${prefix}:`
 // when no thread can be started, say) would end Node with its code 1, which is soak's "leak found".
 // Exit 3 instead, saying what happened: the CSV files hold every row written before it.
 process.on('uncaughtException', (err: Error & { code?: string }) => {
-  const what =
-    err.code === 'ERR_WORKER_INIT_FAILED'
-      ? `no new thread could be started (${err.message}: the machine or container caps processes and threads; ulimit -u, a cgroup's pids.max)`
-      : `internal error: ${err.message}`;
+  const what = err.code === 'ERR_WORKER_INIT_FAILED' ? errors.noThread(err.message).message : `internal error: ${err.message}`;
   process.stderr.write(`${withPrefix(what)}; the run's files hold what was recorded (soak analyze reads them, --resume continues a run)\n`);
   if (process.env['SOAK_DEBUG']) process.stderr.write(`${err.stack}\n`);
   process.exit(ExitCode.runFailed);

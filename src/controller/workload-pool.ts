@@ -147,7 +147,7 @@ export class WorkloadPool {
       ...(requests === undefined || options.snapshotDir === undefined ? {} : { snapshotRequests: requests, snapshotDir: options.snapshotDir }),
     };
     const maxHeapBytes = options.maxHeapBytes;
-    this.#pool = new Piscina({
+    this.#pool = startPool({
       filename: workerEntry.href,
       minThreads: threads,
       maxThreads: threads,
@@ -395,5 +395,15 @@ export class WorkloadPool {
     // No slice will run again: a snapshot asked would never be answered.
     for (let slot = 0; slot < this.threads; slot++) this.#settleSnapshot(slot, { error: 'the workload failed' });
     this.#listener.onFailure(error);
+  }
+}
+
+/** A piscina pool, its first workers started: a start with no thread to be had is the run's failure, said plainly. */
+function startPool(options: ConstructorParameters<typeof Piscina<WorkerTask, WorkerResult>>[0]): Piscina<WorkerTask, WorkerResult> {
+  try {
+    return new Piscina<WorkerTask, WorkerResult>(options);
+  } catch (err) {
+    if (err instanceof Error && (err as { code?: string }).code === 'ERR_WORKER_INIT_FAILED') throw errors.noThread(err.message);
+    throw err;
   }
 }
