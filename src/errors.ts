@@ -154,7 +154,9 @@ export const errors = {
   },
   /** `new Worker` failed (ERR_WORKER_INIT_FAILED): `detail` is the system's reason, EAGAIN when processes are capped. */
   noThread(detail: string): RunFailedError {
-    return new RunFailedError(`no new thread could be started (${detail}: the machine or container caps processes and threads; ulimit -u, a cgroup's pids.max)`);
+    return new RunFailedError(
+      `no new thread could be started (${detail}: the machine or container caps processes and threads; ulimit -u, a cgroup's pids.max)`,
+    );
   },
   setupFailed(workload: string, worker: string, message: string): RunFailedError {
     return new RunFailedError(`workload '${workload}' setup failed in ${worker}: ${message}`);
