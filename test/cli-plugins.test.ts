@@ -168,6 +168,29 @@ test('a run that can start no thread for its workers: exit 3, with a line saying
   assert.match(child.stderr, /^soak run: no new thread could be started \(EAGAIN: the machine or container caps processes and threads; .*\)$/m);
 });
 
+test("a run whose second pool can start no thread ends the first pool's threads as it fails", (t) => {
+  if (THREAD_CAP_MISSING !== undefined) {
+    t.skip(THREAD_CAP_MISSING);
+    return;
+  }
+  // Room for the first pool's two workers and no more: the second pool's first worker cannot start.
+  const child = runWithoutThreads(
+    `
+    const { Soak } = await import(${JSON.stringify(new URL('../src/index.js', import.meta.url).href)});
+    const before = threads();
+    let failure = '';
+    const soak = new Soak({ workloads: [${JSON.stringify(fixture('clean-plugin.mjs'))}, 'cache'], threads: 2, durationS: 10, outDir: ${JSON.stringify(join(tempDir(), 'run'))} });
+    await soak.run().catch((err) => (failure = err.message));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await answer({ failure, before, after: threads() });`,
+    2,
+  );
+  assert.equal(child.status, 0, child.stderr);
+  const got = JSON.parse(child.stdout) as { failure: string; before: number; after: number };
+  assert.match(got.failure, /^no new thread could be started \(EAGAIN: /);
+  assert.equal(got.after, got.before, 'no thread left behind');
+});
+
 test('--inject-leak makes a clean plugin leak at about the injected rate', async () => {
   const out = join(tempDir(), 'run');
   const rate = 16 * 1024;

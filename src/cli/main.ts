@@ -97,7 +97,11 @@ const withPrefix = (message: string): string => (message.startsWith(`${prefix}:`
 // Exit 3 instead, saying what happened: the CSV files hold every row written before it.
 process.on('uncaughtException', (err: Error & { code?: string }) => {
   const what = err.code === 'ERR_WORKER_INIT_FAILED' ? errors.noThread(err.message).message : `internal error: ${err.message}`;
-  process.stderr.write(`${withPrefix(what)}; the run's files hold what was recorded (soak analyze reads them, --resume continues a run)\n`);
+  const recorded =
+    command === 'run' || command === 'short' || command === 'long'
+      ? "; the run's files hold what was recorded (soak analyze reads them, --resume continues a run)"
+      : '';
+  process.stderr.write(`${withPrefix(what)}${recorded}\n`);
   if (process.env['SOAK_DEBUG']) process.stderr.write(`${err.stack}\n`);
   process.exit(ExitCode.runFailed);
 });

@@ -282,26 +282,33 @@ export class Soak extends EventEmitter<SoakEvents> {
     };
     files.event('', 'controller', 0, 'phase', ticker.phase);
     this.#v8Flags = applyWorkerV8Flags(options.snapshots);
-    const pools = workloads.map(
-      (w) =>
-        new WorkloadPool(w, {
-          config: {
-            concurrency: options.concurrency,
-            seed: options.seed,
-            injectLeakBytesPerS: options.injectLeakBytesPerS,
-            tick: ticker.counter.buffer as SharedArrayBuffer,
-          },
-          threads: options.threads,
-          sliceMs: options.sliceMs,
-          stuckAfterMs: options.stuckAfterS * 1000,
-          listener,
-          ...(options.maxHeapPerWorkerBytes === undefined ? {} : { maxHeapBytes: options.maxHeapPerWorkerBytes }),
-          ...(nextSegments === undefined
-            ? {}
-            : { firstSegments: Array.from({ length: options.threads }, (_, slot) => nextSegments.get(`${w.name}#${slot}`) ?? 0) }),
-          ...(options.snapshots ? { snapshotDir: join(options.outDir, SNAPSHOT_DIR) } : {}),
-        }),
-    );
+    const pools: WorkloadPool[] = [];
+    const newPool = (w: LoadedWorkload): WorkloadPool =>
+      new WorkloadPool(w, {
+        config: {
+          concurrency: options.concurrency,
+          seed: options.seed,
+          injectLeakBytesPerS: options.injectLeakBytesPerS,
+          tick: ticker.counter.buffer as SharedArrayBuffer,
+        },
+        threads: options.threads,
+        sliceMs: options.sliceMs,
+        stuckAfterMs: options.stuckAfterS * 1000,
+        listener,
+        ...(options.maxHeapPerWorkerBytes === undefined ? {} : { maxHeapBytes: options.maxHeapPerWorkerBytes }),
+        ...(nextSegments === undefined
+          ? {}
+          : { firstSegments: Array.from({ length: options.threads }, (_, slot) => nextSegments.get(`${w.name}#${slot}`) ?? 0) }),
+        ...(options.snapshots ? { snapshotDir: join(options.outDir, SNAPSHOT_DIR) } : {}),
+      });
+    try {
+      for (const w of workloads) pools.push(newPool(w));
+    } catch (err) {
+      // A pool that could not start its workers (no thread to be had): the pools started before it are
+      // ended, or their threads would keep the process alive after the run has failed.
+      await Promise.all(pools.map((p) => p.stop()));
+      throw err;
+    }
     for (const pool of pools) pool.start();
     this.#workloads = workloads;
     const snapshots = options.snapshots ? this.#snapshots(pools, files, warmupUntilS, nowS) : undefined;

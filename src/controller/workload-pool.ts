@@ -208,7 +208,7 @@ export class WorkloadPool {
     this.#watchdog.unref();
   }
 
-  /** Lets running slices finish, tears every worker's workload down and stops the pool; once, however often it is called. */
+  /** Lets running slices finish, tears every worker's workload down and stops the pool (a pool never started: just its threads); once, however often it is called. */
   stop(): Promise<void> {
     this.#stopped ??= this.#stop();
     return this.#stopped;
@@ -218,7 +218,8 @@ export class WorkloadPool {
     this.#stopping = true;
     await Promise.all(this.#lanes);
     for (let slot = 0; slot < this.threads; slot++) this.#settleSnapshot(slot, { error: 'the workload stopped first' });
-    if (this.#failure === undefined) await this.#teardown();
+    // A pool never started has no workload set up to tear down.
+    if (this.#failure === undefined && this.#lanes.length > 0) await this.#teardown();
     this.#destroying = true;
     clearInterval(this.#watchdog);
     await this.#pool.destroy();

@@ -18,12 +18,12 @@ let made = 0;
 /**
  * Runs `body` (module code; it may await and import) in such a child; the body ends with
  * `await answer(value)`, which prints `value` as JSON with the child's Node warnings (`warnings`:
- * code and message).
+ * code and message). `spare` threads may still be started (the body's `threads()` counts them).
  */
-export function runWithoutThreads(body: string): SpawnSyncReturns<string> {
+export function runWithoutThreads(body: string, spare = 0): SpawnSyncReturns<string> {
   const cgroup = join(PIDS_CGROUP, `soak-test-${process.pid}-${made++}`);
   const script = `
-    import { writeFileSync } from 'node:fs';
+    import { readFileSync, writeFileSync } from 'node:fs';
     import { readFile } from 'node:fs/promises';
     const warnings = [];
     process.on('warning', (w) => warnings.push([w.code, w.message]));
@@ -37,8 +37,9 @@ export function runWithoutThreads(body: string): SpawnSyncReturns<string> {
     // that could not start would abort the process, where the cap is meant for worker threads alone.
     await readFile('/proc/self/status');
     // Below the threads it has: those go on, and none can be added (a count that a thread ending
-    // could lower would leave room for one).
-    writeFileSync(${JSON.stringify(join(cgroup, 'pids.max'))}, '1');
+    // could lower would leave room for one). With spare threads: its count now and those.
+    const threads = () => Number(/Threads:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
+    writeFileSync(${JSON.stringify(join(cgroup, 'pids.max'))}, String(${spare} > 0 ? threads() + ${spare} : 1));
     ${body}`;
   mkdirSync(cgroup);
   try {
