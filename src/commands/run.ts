@@ -305,7 +305,7 @@ export class Soak extends EventEmitter<SoakEvents> {
       for (const w of workloads) pools.push(newPool(w));
     } catch (err) {
       // A pool that could not start its workers (no thread to be had): the pools started before it are
-      // ended, or their threads would keep the process alive after the run has failed.
+      // ended, or their idle threads would stay in a process that uses the Soak API after the run failed.
       await Promise.all(pools.map((p) => p.stop()));
       throw err;
     }

@@ -15,13 +15,20 @@ export const THREAD_CAP_MISSING: string | undefined =
 
 let made = 0;
 
+/** A new pids cgroup of this test process, empty. */
+function newCgroup(): string {
+  const cgroup = join(PIDS_CGROUP, `soak-test-${process.pid}-${made++}`);
+  mkdirSync(cgroup);
+  return cgroup;
+}
+
 /**
  * Runs `body` (module code; it may await and import) in such a child; the body ends with
  * `await answer(value)`, which prints `value` as JSON with the child's Node warnings (`warnings`:
  * code and message). `spare` threads may still be started (the body's `threads()` counts them).
  */
 export function runWithoutThreads(body: string, spare = 0): SpawnSyncReturns<string> {
-  const cgroup = join(PIDS_CGROUP, `soak-test-${process.pid}-${made++}`);
+  const cgroup = newCgroup();
   const script = `
     import { readFileSync, writeFileSync } from 'node:fs';
     import { readFile } from 'node:fs/promises';
@@ -41,7 +48,6 @@ export function runWithoutThreads(body: string, spare = 0): SpawnSyncReturns<str
     const threads = () => Number(/Threads:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
     writeFileSync(${JSON.stringify(join(cgroup, 'pids.max'))}, String(${spare} > 0 ? threads() + ${spare} : 1));
     ${body}`;
-  mkdirSync(cgroup);
   try {
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     if (child.status === null) throw new Error(`the child without threads ended by ${child.signal ?? child.error}: ${child.stderr}`);
@@ -54,8 +60,7 @@ export function runWithoutThreads(body: string, spare = 0): SpawnSyncReturns<str
 
 /** Caps process `pid` (one already running: its threads go on) so that it can start no thread, until the function returned is called. */
 export function capThreads(pid: number): () => void {
-  const cgroup = join(PIDS_CGROUP, `soak-test-${process.pid}-${made++}`);
-  mkdirSync(cgroup);
+  const cgroup = newCgroup();
   writeFileSync(join(cgroup, 'cgroup.procs'), String(pid));
   writeFileSync(join(cgroup, 'pids.max'), '1');
   return () => {
