@@ -2,25 +2,27 @@
  * The built-in workloads through the real CLI, as CI runs them: `soak short`, all four in one soak
  * (one pool each, eight workers on this 2-core machine), each decided as early as the data allow
  * and stopped, within the 5-minute budget. Clean they pass; with their leak switches on they are
- * found leaking within the first minutes (here at 1-2 minutes) and the run stops early. `soak analyze` of a recorded run reaches the same decisions.
+ * found leaking within the first minutes (here at 1-2½ minutes) and the run stops early. `soak analyze` of a recorded run reaches the same decisions.
  */
 import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { explain, readSummary, runCli, tempDir } from './helpers/cli.js';
 
 const builtIns = ['webhook', 'cache', 'circuit-breaker', 'refresh-manager'];
 
 // The clean built-ins settle for minutes (V8 type feedback and code still growing): over the first
-// 3-5 minutes their heap slopes are 0.4-0.9 MB/h, under the default 1 MB/h limit but close to it, so at
-// that limit a pass by the budget is a rate (measured in bench:detect, README), not a certainty: in 1
-// of 4 suite runs one workload was still inconclusive at the budget, in 2 more webhook passed only there. Here the limit is twice that, so that what is
-// tested (clean workloads pass, at looks, the run stops once all are decided, the replay agrees)
-// does not hang on how loaded the machine is.
+// 3-5 minutes their heap slopes are 0.4-0.9 MB/h, and up to 2-3 MB/h in the first two (webhook#1:
+// 2.2 MB/h, 99.98 % CI 1.2-3.3 MB/h at its third look), so at the default 1 MB/h limit a pass by the
+// budget is a rate (measured in bench:detect, README), not a certainty: in 1 of 4 suite runs one
+// workload was still inconclusive at the budget. What is tested here (clean workloads pass at looks,
+// the run stops once all are decided, the replay agrees) is the mechanism, at a limit of 4 MB/h: all
+// four pass by the third look (1m40s; at 2 MB/h they took 2m20s-3m20s, a minute more of the suite),
+// and the test does not hang on how loaded the machine is. The leaks below grow at hundreds of MB/h.
 test('soak short decides every clean built-in workload pass within its budget, and soak analyze reproduces the decisions', async () => {
   const out = join(tempDir(), 'run');
-  const result = await runCli(['short', '--max-slope', '2MB/h', '--out', out]);
+  const result = await runCli(['short', '--max-slope', '4MB/h', '--out', out]);
   const summary = readSummary(out);
   assert.deepEqual(
     summary.workloads.map((w) => w.name),
@@ -62,51 +64,57 @@ test('soak short decides every clean built-in workload pass within its budget, a
   }
 });
 
-for (const [label, params, listenerLeak] of [
-  [
-    'inproc webhook (dedup map), cache, circuit-breaker (listener), refresh-manager (interval)',
-    ['webhook.leak=dedup', 'cache.leak=side-index', 'circuit-breaker.leak=listener', 'refresh-manager.leak=interval'],
-    { workload: 'circuit-breaker', key: 'breakers.state' },
-  ],
-  [
-    'http webhook (per-request listener), circuit-breaker (timer), refresh-manager (watchdog handle)',
-    ['webhook.transport=http', 'webhook.leak=listener', 'circuit-breaker.leak=timer', 'refresh-manager.leak=handle'],
-    { workload: 'webhook', key: 'lifecycle.shutdown' },
-  ],
-] as const) {
-  test(`leak switches are found by soak short before its budget: ${label}`, async () => {
-    const out = join(tempDir(), 'run');
-    const workloads = [...new Set(params.map((p) => p.split('.')[0] ?? ''))];
-    const result = await runCli(['short', '--workload', workloads.join(','), ...params.flatMap((p) => ['--param', p]), '--quiet', '--out', out]);
-    assert.equal(result.code, 1, explain(result, out));
-    const summary = readSummary(out);
-    for (const w of summary.workloads) {
-      assert.equal(w.verdict, 'leak', `${w.name}: ${w.reason}`);
-      // A workload stops at the look where a worker or the pooled fit over its workers is a leak; the others may be undecided then, but none is clean.
+// The two runs side by side: a workload is decided at the look where its samples' ranks are
+// significant, which rests on how many samples the look has and how they wander, not on how fast the
+// leaks grow (hundreds of MB/h, fast or slowed down by the other run). Side by side they decided at the
+// looks they reach alone (1m00s-2m40s), the pair in 2-2¾ minutes where one after the other took 3-3½.
+describe('leak switches found before the budget', { concurrency: true }, () => {
+  for (const [label, params, listenerLeak] of [
+    [
+      'inproc webhook (dedup map), cache, circuit-breaker (listener), refresh-manager (interval)',
+      ['webhook.leak=dedup', 'cache.leak=side-index', 'circuit-breaker.leak=listener', 'refresh-manager.leak=interval'],
+      { workload: 'circuit-breaker', key: 'breakers.state' },
+    ],
+    [
+      'http webhook (per-request listener), circuit-breaker (timer), refresh-manager (watchdog handle)',
+      ['webhook.transport=http', 'webhook.leak=listener', 'circuit-breaker.leak=timer', 'refresh-manager.leak=handle'],
+      { workload: 'webhook', key: 'lifecycle.shutdown' },
+    ],
+  ] as const) {
+    test(`leak switches are found by soak short before its budget: ${label}`, async () => {
+      const out = join(tempDir(), 'run');
+      const workloads = [...new Set(params.map((p) => p.split('.')[0] ?? ''))];
+      const result = await runCli(['short', '--workload', workloads.join(','), ...params.flatMap((p) => ['--param', p]), '--quiet', '--out', out]);
+      assert.equal(result.code, 1, explain(result, out));
+      const summary = readSummary(out);
+      for (const w of summary.workloads) {
+        assert.equal(w.verdict, 'leak', `${w.name}: ${w.reason}`);
+        // A workload stops at the look where a worker or the pooled fit over its workers is a leak; the others may be undecided then, but none is clean.
+        assert.ok(
+          w.workers.every((k) => k.verdict !== 'pass'),
+          `${w.name}: no worker passes: ${w.workers.map((k) => k.reason).join('; ')}`,
+        );
+        assert.ok(w.decidedAtS !== null, `${w.name} was decided at a look, not at the budget`);
+      }
+      // refresh-manager's leaks leave timers running: the handle leak is named by its type.
+      const refresh = summary.workloads.find((w) => w.name === 'refresh-manager');
       assert.ok(
-        w.workers.every((k) => k.verdict !== 'pass'),
-        `${w.name}: no worker passes: ${w.workers.map((k) => k.reason).join('; ')}`,
+        refresh?.workers.some((k) => k.handleTypes?.[0]?.type === 'Timeout' && /Timeout handles grow by \d/.test(k.reason)),
+        `refresh-manager names its Timeout handles: ${refresh?.workers.map((k) => `${k.reason} ${JSON.stringify(k.handleTypes)}`).join('; ')}`,
       );
-      assert.ok(w.decidedAtS !== null, `${w.name} was decided at a look, not at the budget`);
-    }
-    // refresh-manager's leaks leave timers running: the handle leak is named by its type.
-    const refresh = summary.workloads.find((w) => w.name === 'refresh-manager');
-    assert.ok(
-      refresh?.workers.some((k) => k.handleTypes?.[0]?.type === 'Timeout' && /Timeout handles grow by \d/.test(k.reason)),
-      `refresh-manager names its Timeout handles: ${refresh?.workers.map((k) => `${k.reason} ${JSON.stringify(k.handleTypes)}`).join('; ')}`,
-    );
-    // The listener leak is named by the emitter and event its workload's `emitters` hook counts.
-    const listening = summary.workloads.find((w) => w.name === listenerLeak.workload);
-    const named = new RegExp(`${listenerLeak.key.replace('.', '\\.')} listeners grow by \\d`);
-    assert.ok(
-      listening?.workers.some((k) => k.listenerTypes?.[0]?.type === listenerLeak.key && named.test(k.reason)),
-      `${listenerLeak.workload} names its ${listenerLeak.key} listeners: ${listening?.workers.map((k) => `${k.reason} ${JSON.stringify(k.listenerTypes)}`).join('; ')}`,
-    );
-    // Only there: the other workloads' listener counts do not grow.
-    for (const w of summary.workloads) {
-      if (w.name !== listenerLeak.workload)
-        for (const k of w.workers) assert.notEqual(k.listeners?.verdict, 'leak', `${k.worker}: ${JSON.stringify(k.listeners)}`);
-    }
-    assert.equal(summary.sequential?.stoppedEarly, true, `the run stopped once all were decided (${summary.run.elapsedS}s)`);
-  });
-}
+      // The listener leak is named by the emitter and event its workload's `emitters` hook counts.
+      const listening = summary.workloads.find((w) => w.name === listenerLeak.workload);
+      const named = new RegExp(`${listenerLeak.key.replace('.', '\\.')} listeners grow by \\d`);
+      assert.ok(
+        listening?.workers.some((k) => k.listenerTypes?.[0]?.type === listenerLeak.key && named.test(k.reason)),
+        `${listenerLeak.workload} names its ${listenerLeak.key} listeners: ${listening?.workers.map((k) => `${k.reason} ${JSON.stringify(k.listenerTypes)}`).join('; ')}`,
+      );
+      // Only there: the other workloads' listener counts do not grow.
+      for (const w of summary.workloads) {
+        if (w.name !== listenerLeak.workload)
+          for (const k of w.workers) assert.notEqual(k.listeners?.verdict, 'leak', `${k.worker}: ${JSON.stringify(k.listeners)}`);
+      }
+      assert.equal(summary.sequential?.stoppedEarly, true, `the run stopped once all were decided (${summary.run.elapsedS}s)`);
+    });
+  }
+});
