@@ -45,7 +45,7 @@ const events = (dir: string): string[][] =>
 const digest = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 // Runs of one plugin or cache worker whose checks are events, files, exit codes and times of seconds,
-// two at a time: ~35 s where one after the other took ~65. The full disk's run (a synchronous child,
+// two at a time: ~37 s where one after the other took ~65. The full disk's run (a synchronous child,
 // which would stall the others' timers) and the refusals come after.
 describe('a long run killed, reporting, stuck', { concurrency: 2 }, () => {
   test('kill -9 at a random point: soak analyze reads what is there, and --resume finishes the run at its deadline with at most one sample lost', async () => {
