@@ -9,11 +9,12 @@
  *
  * Options: --rounds N (default 3), --keep (leave the generated run in the temp directory).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ChildMeasure, measureInChild, median } from './child-measure.js';
+import { SERIES_CACHE_FILE } from '../src/run-dir/series-cache.js';
 import { writeDayRun } from './gen-day-csv.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
@@ -25,10 +26,15 @@ interface Phase {
   readonly label: string;
   /** Module code run in the child: `dir` and `samples` are in scope; it awaits the work and nothing else. */
   readonly code: string;
-  /** The run directory it reads: the day run of two workloads by default. */
-  readonly run?: 'day' | 'day4';
+  /** The run directory it reads: the day run of two workloads by default, or that run with the series cache of its last interim report. */
+  readonly run?: 'day' | 'day4' | 'interim';
   readonly measures: Measure[];
 }
+
+/** Seconds of samples a long run's last interim report has not seen: its report interval. */
+const INTERIM_BEFORE_END_S = 300;
+/** Where the interim report's series cache is kept between rounds (each analysis replaces the run's own). */
+const INTERIM_CACHE = 'interim-series-cache.bin';
 
 const src = (path: string): string => JSON.stringify(join(import.meta.dirname, '..', 'src', path));
 
@@ -51,7 +57,17 @@ const phases: readonly Phase[] = [
     measures: [],
   },
   {
-    label: 'soak analyze (reanalyze)',
+    label: 'soak analyze, the first analysis of the file',
+    code: `
+      const { reanalyze } = await import(${src('commands/analyze.js')});
+      await reanalyze({ run: dir });`,
+    measures: [],
+  },
+  {
+    // What the end of a long run and `soak analyze` after it do: the interim report 5 minutes
+    // before the end left a series cache, so only the rows after it are parsed from the CSV.
+    label: 'soak analyze at the end of a long run (series cache of the last interim report)',
+    run: 'interim',
     code: `
       const { reanalyze } = await import(${src('commands/analyze.js')});
       await reanalyze({ run: dir });`,
@@ -79,6 +95,10 @@ const phases: readonly Phase[] = [
 /** Runs one phase in a fresh Node; the time is taken inside it, after module loading, around the work alone. */
 function measure(phase: Phase, benchDir: string): Promise<Measure> {
   const dir = join(benchDir, phase.run ?? 'day');
+  // Every analysis leaves a cache of what it read: each phase starts from the cache it is about, or none.
+  const cache = join(dir, SERIES_CACHE_FILE);
+  if (phase.run === 'interim') copyFileSync(join(benchDir, INTERIM_CACHE), cache);
+  else rmSync(cache, { force: true });
   const script = `
     const { join } = await import('node:path');
     const dir = ${JSON.stringify(dir)};
@@ -97,7 +117,8 @@ try {
   writeDayRun(join(root, 'day4'), { fourWorkloads: true });
   // The first analysis writes summary.json; every later one reads it back, as `soak analyze` of a finished run does.
   await measure(phases[2] as Phase, root);
-  await measure(phases[4] as Phase, root);
+  await measure(phases[5] as Phase, root);
+  await prepareInterim(root);
   for (let r = 0; r < rounds; r++) {
     for (const phase of r % 2 === 0 ? phases : [...phases].reverse()) phase.measures.push(await measure(phase, root));
     process.stderr.write(`round ${r + 1}/${rounds} done\n`);
@@ -114,4 +135,36 @@ try {
   }
 } finally {
   if (!values.keep) rmSync(root, { recursive: true, force: true });
+}
+
+/**
+ * The day run as its last interim report left it: the analysis of the samples recorded up to 5
+ * minutes before the end (the CSV cut at the first row after that), whose series cache is kept;
+ * then the whole CSV and the day's summary.json, so the phase analyses the same run as the others.
+ */
+async function prepareInterim(root: string): Promise<void> {
+  const dir = join(root, 'interim');
+  mkdirSync(dir);
+  const day = join(root, 'day');
+  copyFileSync(join(day, 'events.csv'), join(dir, 'events.csv'));
+  const whole = readFileSync(join(day, 'samples.csv'));
+  const elapsedColumn = whole.subarray(0, whole.indexOf(0x0a)).toString().split(',').indexOf('elapsed_s');
+  const endS = Number(
+    whole
+      .subarray(whole.lastIndexOf(0x0a, whole.length - 2) + 1)
+      .toString()
+      .split(',')[elapsedColumn],
+  );
+  let cut = whole.length;
+  for (;;) {
+    const start = whole.lastIndexOf(0x0a, cut - 2) + 1;
+    if (Number(whole.subarray(start, cut).toString().split(',')[elapsedColumn]) < endS - INTERIM_BEFORE_END_S) break;
+    cut = start;
+  }
+  writeFileSync(join(dir, 'samples.csv'), whole.subarray(0, cut));
+  const { reanalyze } = await import('../src/commands/analyze.js');
+  await reanalyze({ run: dir });
+  copyFileSync(join(dir, SERIES_CACHE_FILE), join(root, INTERIM_CACHE));
+  writeFileSync(join(dir, 'samples.csv'), whole);
+  copyFileSync(join(day, 'summary.json'), join(dir, 'summary.json'));
 }

@@ -6,7 +6,8 @@
  * sit under one folder named after the run directory: every regular file of the run directory
  * (recursively; symbolic links are neither followed nor stored) and a `SHA256SUMS` file in
  * `sha256sum` format, so `cd <folder> && sha256sum -c SHA256SUMS` checks a downloaded copy.
- * `--no-snapshots` leaves `*.heapsnapshot` files out.
+ * `--no-snapshots` leaves `*.heapsnapshot` files out; the series cache (series-cache.bin, a copy
+ * of what samples.csv holds) is always left out.
  *
  * Files are streamed twice (hashed, then packed) and never held in memory; a file that changes
  * between the two (a run still writing to the directory) fails the bundle. The archive is written
@@ -26,6 +27,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { Header, Pack, ReadEntry } from 'tar';
 import { recordingProcess } from '../src/run-dir/run-lock.js';
+import { SERIES_CACHE_FILE } from '../src/run-dir/series-cache.js';
 import { formatBytes } from '../src/units.js';
 
 const USAGE = 'usage: npm run release:bundle -- <run-dir> [--out FILE] [--no-snapshots]';
@@ -248,6 +250,8 @@ async function bundle(options: Options): Promise<void> {
   const leftOut: RunFile[] = [];
   for (const file of listing.files) {
     if (file.rel === SUMS) listing.skipped.push({ rel: SUMS, why: 'replaced by a fresh one' });
+    else if (file.rel === SERIES_CACHE_FILE)
+      listing.skipped.push({ rel: SERIES_CACHE_FILE, why: 'the series read from samples.csv, for the next analysis; soak analyze makes it again' });
     else if (!options.snapshots && file.rel.endsWith('.heapsnapshot')) leftOut.push(file);
     else files.push(file);
   }

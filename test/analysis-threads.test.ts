@@ -7,11 +7,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeDayRun } from '../scripts/gen-day-csv.js';
-import { WorkerSeries, type WorkerColumns } from '../src/analysis/series.js';
+import { WorkerSeries } from '../src/analysis/series.js';
 import type { AnalysisSettings } from '../src/analysis/types.js';
 import { analyzeRecordedRun, type RunAnalysis } from '../src/commands/analyze-run.js';
 import { THREAD_FAILED } from '../src/thread.js';
 import { readRun, workloadsAtStart } from '../src/run-dir/read-run.js';
+import { columnsOf, figures } from './helpers/analysis.js';
 import { tempDir } from './helpers/cli.js';
 import { runWithoutThreads, THREAD_CAP_MISSING } from './helpers/thread-cap.js';
 
@@ -21,26 +22,6 @@ const settings: AnalysisSettings = { thresholds: { maxSlopeBytesPerHour: MB, max
 const dir = tempDir();
 // Two hours of 1 s samples of 10 workers (~79K rows): long enough for the estimated fits (over EXACT_POINTS per pooled fit).
 const run = writeDayRun(join(dir, 'run'), { durationS: 7200, warmupS: 600 });
-
-/** Everything an analysis gives the summary and the report, as comparable values. */
-function figures(a: RunAnalysis): unknown {
-  const series = [...a.recorded.series.byWorkload()]
-    .sort(([x], [y]) => x.localeCompare(y))
-    .map(([name, workers]) => [name, workers.map((w) => [w.worker, w.opsTotal, w.errorsTotal, w.cooldown, columnsOf(w.columns)])]);
-  return {
-    workloads: a.workloads,
-    rss: a.rss,
-    controllerHeap: a.controllerHeap,
-    lastElapsedS: a.lastElapsedS,
-    controller: a.recorded.series.controller,
-    series,
-  };
-}
-
-function columnsOf(c: WorkerColumns): unknown {
-  const plain = (byKey: ReadonlyMap<string, Float64Array>): unknown => [...byKey].map(([key, values]) => [key, [...values]]);
-  return { ...Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v instanceof Map ? plain(v) : Array.from(v as ArrayLike<number>)])) };
-}
 
 test('two threads find what one finds: verdicts, figures, every series, with or without the names of the workloads', async () => {
   const one = await analyzeRecordedRun(run.samplesPath, run.eventsPath, settings, { workloads: ['cache', 'webhook'], threads: 1 });
@@ -135,10 +116,10 @@ test('a thread that cannot start (a limit on processes) leaves its share to the 
 });
 
 test('readRun reads only the workloads asked for, or all but those given (the controller with them)', async () => {
-  const only = await readRun(run.samplesPath, run.eventsPath, { only: ['webhook'] });
+  const only = await readRun(run.samplesPath, run.eventsPath, { rows: { only: ['webhook'] } });
   assert.deepEqual([...only.series.byWorkload().keys()], ['webhook']);
   assert.equal(only.series.controller.t.length, 0);
-  const except = await readRun(run.samplesPath, run.eventsPath, { except: ['webhook'] });
+  const except = await readRun(run.samplesPath, run.eventsPath, { rows: { except: ['webhook'] } });
   assert.deepEqual([...except.series.byWorkload().keys()], ['cache']);
   assert.ok(except.series.controller.t.length > 7000, `${except.series.controller.t.length} controller rows`);
   // The events are read whole by each.
@@ -147,7 +128,7 @@ test('readRun reads only the workloads asked for, or all but those given (the co
 });
 
 test('a series passed between threads keeps its columns and counters, and takes no more samples', async () => {
-  const recorded = await readRun(run.samplesPath, run.eventsPath, { only: ['webhook'] });
+  const recorded = await readRun(run.samplesPath, run.eventsPath, { rows: { only: ['webhook'] } });
   const original = recorded.series
     .byWorkload()
     .get('webhook')

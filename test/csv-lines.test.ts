@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { writeDayRun } from '../scripts/gen-day-csv.js';
 import { seededRandom } from '../src/random.js';
-import { columnIndexes, readCsv, type CsvReadOptions } from '../src/run-dir/csv-lines.js';
+import { columnIndexes, readCsv, readCsvRange, type CsvRangeOptions, type CsvReadOptions } from '../src/run-dir/csv-lines.js';
 import { readRun } from '../src/run-dir/read-run.js';
 import { tempDir } from './helpers/cli.js';
 
@@ -283,4 +283,29 @@ test('readRun reads a generated run: both workloads, all workers, the respawn', 
 
 test('columnIndexes numbers names in order', () => {
   assert.deepEqual(columnIndexes(['x', 'y']), { x: 0, y: 1 });
+});
+
+test('readCsvRange reads the records between two bytes, with the header read from the start, and says where the last one ends', async () => {
+  const content = 'a,b\n1,x\n22,"y\nz"\n333,w\n4444,v';
+  const path = csvFile(content);
+  const read = async (options: CsvRangeOptions): Promise<[string[], number]> => {
+    const rows: string[] = [];
+    const { records: count, endByte } = await readCsvRange(path, ['b', 'a'], (r) => rows.push(`${r.text(0)}|${r.text(1)}`), options);
+    assert.equal(count, rows.length);
+    return [rows, endByte];
+  };
+  const second = content.indexOf('22,');
+  const third = content.indexOf('333,');
+  const fourth = content.indexOf('4444,');
+  for (const chunkBytes of [1, 3, 64]) {
+    assert.deepEqual(await read({ chunkBytes }), [['x|1', 'y\nz|22', 'w|333'], fourth], 'the whole file: the torn last record not read');
+    assert.deepEqual(await read({ chunkBytes, fromByte: second }), [['y\nz|22', 'w|333'], fourth], 'from a record in the middle');
+    assert.deepEqual(await read({ chunkBytes, fromByte: second, toByte: fourth - 1 }), [['y\nz|22'], third], 'a record cut by the end is not read');
+    assert.deepEqual(await read({ chunkBytes, fromByte: third, toByte: fourth }), [['w|333'], fourth]);
+    assert.deepEqual(await read({ chunkBytes, fromByte: fourth, toByte: fourth }), [[], fourth], 'nothing between');
+  }
+  await assert.rejects(
+    readCsvRange(csvFile('a,b'), ['a'], () => {}, { fromByte: 2 }),
+    /ends before its header line does/,
+  );
 });

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { explain, repoRoot, runCli, runScript, tempDir, type CliResult } from './helpers/cli.js';
 import { lockRun } from '../src/run-dir/run-lock.js';
+import { SERIES_CACHE_FILE } from '../src/run-dir/series-cache.js';
 
 const script = join(repoRoot, 'dist', 'scripts', 'release-bundle.js');
 
@@ -75,14 +76,16 @@ describe('release bundle', () => {
     mkdirSync(join(runDir, 'extra'));
     writeFileSync(join(runDir, 'extra', 'notes.txt'), 'kept in a subfolder\n');
     symlinkSync('summary.json', join(runDir, 'link-to-summary.json'));
-    runFiles = regularFiles(runDir);
+    // A run's analysis of 16 MB of samples or more leaves one: a copy of samples.csv's series, never bundled.
+    writeFileSync(join(runDir, SERIES_CACHE_FILE), 'SOAKSC');
+    runFiles = regularFiles(runDir).filter((f) => f !== SERIES_CACHE_FILE);
     assert.ok(runFiles.includes('summary.json') && runFiles.includes('samples.csv'), `a real run directory: ${runFiles.join(', ')}`);
     assert.ok(!runFiles.includes('link-to-summary.json'));
   });
 
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it('archives every regular file under one top folder, with SHA256SUMS that match', async () => {
+  it('archives every regular file but the series cache under one top folder, with SHA256SUMS that match', async () => {
     const outDir = join(work, 'full');
     mkdirSync(outDir);
     const archive = join(outDir, 'bundle.tar.gz');
@@ -92,6 +95,7 @@ describe('release bundle', () => {
     assert.deepEqual(readdirSync(outDir), ['bundle.tar.gz'], 'no temporary file left beside the archive');
     assert.match(result.stderr, /verdict: (pass|leak|inconclusive)/);
     assert.match(result.stderr, /gh release upload/);
+    assert.match(result.stderr, /not bundled: series-cache\.bin \(the series read from samples\.csv/);
 
     const allEntries = execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' })
       .split('\n')

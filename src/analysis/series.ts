@@ -31,6 +31,14 @@ export interface SampleRow {
 
 type TypedArray = Float64Array | Int32Array | Uint8Array;
 
+function concat<T extends TypedArray>(a: T, b: T): T {
+  if (b.length === 0) return a;
+  const joined = new (a.constructor as new (length: number) => T)(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}
+
 class Column<T extends TypedArray> {
   #data: T;
   readonly #create: (length: number) => T;
@@ -225,26 +233,70 @@ export class WorkerSeries {
     return series;
   }
 
-  /** The series as plain data with arrays of their own, for another thread (their buffers: `transferList`). */
-  data(): WorkerSeriesData {
+  /**
+   * A series of the rows read before (`head`, from the series cache, series-cache.ts) and of those
+   * appended to the file since (`tail`): the same columns, counts and cooldown as one read of both.
+   */
+  static joined(head: WorkerSeriesData, tail: WorkerSeries | undefined): WorkerSeries {
+    if (tail === undefined) return WorkerSeries.fromData(head);
+    const a = head.columns;
+    const b = tail.columns;
+    const byKey = (x: ReadonlyMap<string, Float64Array>, y: ReadonlyMap<string, Float64Array>): Map<string, Float64Array> => {
+      // A key missing from one part counted 0 there, as a row without the key reads.
+      const keys = new Set([...x.keys(), ...y.keys()]);
+      return new Map([...keys].map((key) => [key, concat(x.get(key) ?? new Float64Array(a.t.length), y.get(key) ?? new Float64Array(b.t.length))]));
+    };
+    const counters = new Map(head.counters.map(([segment, ops, errors]) => [segment, { ops, errors }]));
+    for (const [segment, { ops, errors }] of tail.#counters) {
+      const before = counters.get(segment);
+      counters.set(segment, { ops: Math.max(ops, before?.ops ?? 0), errors: Math.max(errors, before?.errors ?? 0) });
+    }
+    return WorkerSeries.fromData({
+      workload: head.workload,
+      worker: head.worker,
+      columns: {
+        t: concat(a.t, b.t),
+        heap: concat(a.heap, b.heap),
+        code: concat(a.code, b.code),
+        external: concat(a.external, b.external),
+        handles: concat(a.handles, b.handles),
+        ops: concat(a.ops, b.ops),
+        errors: concat(a.errors, b.errors),
+        segment: concat(a.segment, b.segment),
+        phase: concat(a.phase, b.phase),
+        handleTypes: byKey(a.handleTypes, b.handleTypes),
+        listeners: concat(a.listeners, b.listeners),
+        listenerTypes: byKey(a.listenerTypes, b.listenerTypes),
+      },
+      cooldown: tail.#cooldown ?? head.cooldown,
+      counters: [...counters].map(([segment, { ops, errors }]) => [segment, ops, errors] as const),
+    });
+  }
+
+  /**
+   * The series as plain data: with arrays of their own (`copy`, the default), for another thread
+   * (their buffers: `transferList`); else views of this series' arrays, to be written out at once.
+   */
+  data(copy = true): WorkerSeriesData {
     const c = this.columns;
-    const own = (byKey: ReadonlyMap<string, Float64Array>): Map<string, Float64Array> => new Map([...byKey].map(([key, values]) => [key, values.slice()]));
+    const own = <T extends TypedArray>(values: T): T => (copy ? (values.slice() as T) : values);
+    const ownByKey = (byKey: ReadonlyMap<string, Float64Array>): Map<string, Float64Array> => new Map([...byKey].map(([key, values]) => [key, own(values)]));
     return {
       workload: this.workload,
       worker: this.worker,
       columns: {
-        t: c.t.slice(),
-        heap: c.heap.slice(),
-        code: c.code.slice(),
-        external: c.external.slice(),
-        handles: c.handles.slice(),
-        ops: c.ops.slice(),
-        errors: c.errors.slice(),
-        segment: c.segment.slice(),
-        phase: c.phase.slice(),
-        handleTypes: own(c.handleTypes),
-        listeners: c.listeners.slice(),
-        listenerTypes: own(c.listenerTypes),
+        t: own(c.t),
+        heap: own(c.heap),
+        code: own(c.code),
+        external: own(c.external),
+        handles: own(c.handles),
+        ops: own(c.ops),
+        errors: own(c.errors),
+        segment: own(c.segment),
+        phase: own(c.phase),
+        handleTypes: ownByKey(c.handleTypes),
+        listeners: own(c.listeners),
+        listenerTypes: ownByKey(c.listenerTypes),
       },
       cooldown: this.#cooldown,
       counters: [...this.#counters].map(([segment, { ops, errors }]) => [segment, ops, errors] as const),
@@ -378,8 +430,50 @@ export class RunSeries {
   readonly #rss = new Column(float64);
   readonly #controllerHeap = new Column(float64);
   readonly #controllerSegment = new Column((n) => new Int32Array(n));
+  /** The controller's columns of a joined series (`joined`): complete, nothing is added to them. */
+  #controllerComplete: ControllerColumns | undefined;
+  readonly #firstRow = new Map<string, number>();
 
-  add(row: SampleRow): void {
+  /**
+   * The series of the rows read before (`head`, from the series cache) and of those appended since
+   * (`tail`): workers in order of first appearance, each one's parts joined (WorkerSeries.joined).
+   */
+  static joined(
+    head: {
+      readonly workers: readonly WorkerSeriesData[];
+      readonly firstRows: ReadonlyMap<string, number>;
+      readonly controller: ControllerColumns | undefined;
+    },
+    tail: RunSeries,
+  ): RunSeries {
+    const run = new RunSeries();
+    for (const data of head.workers) {
+      run.#byWorker.set(data.worker, WorkerSeries.joined(data, tail.#byWorker.get(data.worker)));
+      run.#firstRow.set(data.worker, head.firstRows.get(data.worker) ?? 0);
+    }
+    for (const [worker, series] of tail.#byWorker) {
+      if (run.#byWorker.has(worker)) continue;
+      run.#byWorker.set(worker, series);
+      run.#firstRow.set(worker, tail.#firstRow.get(worker) ?? 0);
+    }
+    const a = head.controller;
+    const b = tail.controller;
+    run.#controllerComplete =
+      a === undefined ? b : { t: concat(a.t, b.t), rss: concat(a.rss, b.rss), heap: concat(a.heap, b.heap), segment: concat(a.segment, b.segment) };
+    return run;
+  }
+
+  /** Every worker's series, in order of first appearance. */
+  workers(): IterableIterator<WorkerSeries> {
+    return this.#byWorker.values();
+  }
+
+  /**
+   * `at`: the row's place in the file, for the order of the workers read by threads that each read
+   * some of them (firstRowOf).
+   */
+  add(row: SampleRow, at = 0): void {
+    if (this.#controllerComplete !== undefined) throw new Error('a joined series is complete; nothing can be added to it');
     if (row.worker === 'controller') {
       if (row.phase === 'cooldown') return;
       this.#rssT.push(row.elapsedS);
@@ -392,8 +486,14 @@ export class RunSeries {
     if (series === undefined) {
       series = new WorkerSeries(row.workload, row.worker);
       this.#byWorker.set(row.worker, series);
+      this.#firstRow.set(row.worker, at);
     }
     series.add(row);
+  }
+
+  /** The place in the file of the worker's first row, as `add` was told it. */
+  firstRowOf(worker: string): number | undefined {
+    return this.#firstRow.get(worker);
   }
 
   /** A worker's series read by another thread: its workload's series are all read there. */
@@ -404,12 +504,13 @@ export class RunSeries {
 
   /** The time of the last thing recorded: a controller row, a worker's sample or its cooldown sample. */
   get lastElapsedS(): number {
-    let last = this.#rssT.view().at(-1) ?? 0;
+    let last = this.controller.t.at(-1) ?? 0;
     for (const series of this.#byWorker.values()) last = Math.max(last, series.columns.t.at(-1) ?? 0, series.cooldown?.elapsedS ?? 0);
     return last;
   }
 
   get controller(): ControllerColumns {
+    if (this.#controllerComplete !== undefined) return this.#controllerComplete;
     return { t: this.#rssT.view(), rss: this.#rss.view(), heap: this.#controllerHeap.view(), segment: this.#controllerSegment.view() };
   }
 

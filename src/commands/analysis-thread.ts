@@ -7,6 +7,6 @@ import { transferList } from '../analysis/series.js';
 import { analyzeShare, type Share } from './analysis-share.js';
 import type { ThreadReply } from './analyze-run.js';
 
-const { workloads, series } = await analyzeShare(workerData as Share);
-const reply: ThreadReply = { workloads, series: series.map((s) => s.data()) };
+const { workloads, series, reading } = await analyzeShare(workerData as Share);
+const reply: ThreadReply = { workloads, series: series.map((s) => s.data()), reading };
 parentPort?.postMessage(reply, reply.series.flatMap(transferList));

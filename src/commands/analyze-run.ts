@@ -1,13 +1,15 @@
 /** Reads a recorded run back (samples.csv, events.csv) and analyses it: shared by `soak run` and `soak analyze`. */
 import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { replayLooks, type SequentialOutcome } from '../analysis/decide.js';
 import type { LookPlan } from '../analysis/sequential.js';
-import { fitTrend } from '../analysis/trend.js';
+import { EXACT_POINTS, fitTrend } from '../analysis/trend.js';
 import { analyzeWorkload } from '../analysis/verdict.js';
 import type { AnalysisSettings, WorkloadAnalysis } from '../analysis/types.js';
-import { readRun, workloadsAtStart, type RecordedRun } from '../run-dir/read-run.js';
-import { WorkerSeries, type ControllerColumns, type WorkerSeriesData } from '../analysis/series.js';
+import { readRun, workloadsAtStart, type RecordedRun, type SamplesReading } from '../run-dir/read-run.js';
+import { SERIES_CACHE_FILE, SERIES_CACHE_MIN_BYTES, writeSeriesCache } from '../run-dir/series-cache.js';
+import { type RunSeries, WorkerSeries, type ControllerColumns, type WorkerSeriesData } from '../analysis/series.js';
 import type { MemoryTrend } from '../run-dir/summary.js';
 import { askThread, type ThreadAnswer, warnThreadFailed } from '../thread.js';
 import { analyzeShare, type Share, type ShareAnalysis } from './analysis-share.js';
@@ -21,6 +23,11 @@ export interface RunAnalysis {
   readonly lastElapsedS: number;
   /** The samples and events read back, for the charts of report.html. */
   readonly recorded: RecordedRun;
+  /**
+   * Settles once the series cache of what was read is written (true) or not (false: a small file,
+   * nothing new since the cache, a directory that cannot take it). It never rejects.
+   */
+  readonly seriesCached: Promise<boolean>;
   /** A run that decided as it went: its looks and decisions, replayed from the samples. */
   readonly sequential?: SequentialOutcome;
 }
@@ -44,6 +51,13 @@ export interface AnalysisOptions {
    * that decided as it went is replayed on one thread whatever this says (its looks cut short series).
    */
   readonly threads?: number | undefined;
+  /**
+   * Write the series cache of what was read beside samples.csv (series-cache.ts), for the next
+   * analysis of the file: the run's own analyses and `soak analyze` into the run's directory do; an
+   * analysis written elsewhere (`--out`) leaves the run's directory as it was. A cache there is read
+   * either way. Default false.
+   */
+  readonly writeSeriesCache?: boolean | undefined;
 }
 
 /** Below this many bytes of samples one thread reads and fits them: a thread takes ~50 ms to start. */
@@ -55,6 +69,7 @@ const MAX_ANALYSIS_THREADS = 4;
 export interface ThreadReply {
   readonly workloads: readonly WorkloadAnalysis[];
   readonly series: readonly WorkerSeriesData[];
+  readonly reading: SamplesReading;
 }
 
 export async function analyzeRecordedRun(
@@ -73,15 +88,21 @@ export async function analyzeRecordedRun(
   // included) and writes the reports after, so it takes the last share, the smallest when uneven.
   const shares = Array.from({ length: threads }, (_, k) => known.filter((_, i) => i % threads === threads - 1 - k));
   const elsewhere = shares.slice(1).flat();
+  // Every thread reads the same bytes, those the file holds now (a run still going appends to it),
+  // from the same series cache: the rows a cache of the whole can say it holds.
+  const toByte = statSync(samplesPath, { throwIfNoEntry: false })?.size ?? 0;
+  const seriesCache = join(dirname(samplesPath), SERIES_CACHE_FILE);
   const helpers = shares.slice(1).map((workloads) => {
-    const share: Share = { samplesPath, eventsPath, settings, workloads };
+    const share: Share = { samplesPath, eventsPath, settings, workloads, seriesCache, toByte };
     return { share, thread: askThread<ThreadReply>(threadEntry, share, `the analysis thread of ${workloads.join(', ')}`) };
   });
   let recorded: RecordedRun;
   const analysed = new Map<string, WorkloadAnalysis>();
+  const readings: SamplesReading[] = [];
   let replayed: ReturnType<typeof replayLooks> | undefined;
   try {
-    recorded = await readRun(samplesPath, eventsPath, threads > 1 ? { except: elsewhere } : {});
+    recorded = await readRun(samplesPath, eventsPath, { rows: threads > 1 ? { except: elsewhere } : {}, seriesCache, toByte });
+    readings.push(recorded.reading);
     const byWorkload = recorded.series.byWorkload();
     // Its share first (those without samples get an 'error' verdict), then what else it read.
     const names = threads > 1 ? [...new Set([...(shares[0] ?? []), ...byWorkload.keys()])] : (workloadNames ?? [...byWorkload.keys()]);
@@ -94,13 +115,15 @@ export async function analyzeRecordedRun(
       analysed.set(w.name, w);
     }
     for (const helper of helpers) {
-      const { workloads, series } = await shareAnalysis(helper.share, helper.thread);
+      const { workloads, series, reading } = await shareAnalysis(helper.share, helper.thread);
       for (const w of workloads) analysed.set(w.name, w);
       for (const s of series) recorded.series.adopt(s);
+      readings.push(reading);
     }
   } finally {
     for (const h of helpers) h.thread.stop();
   }
+  const seriesCached = options.writeSeriesCache === true ? cacheSeries(seriesCache, samplesPath, recorded.series, readings) : Promise.resolve(false);
   // Without names given, in order of appearance: those of the first rows, then any that came later (all read here).
   const order = workloadNames ?? [...new Set([...known, ...analysed.keys()])];
   const workloads = order.map((name) => analysed.get(name) as WorkloadAnalysis);
@@ -115,8 +138,31 @@ export async function analyzeRecordedRun(
     controllerHeap,
     lastElapsedS: recorded.series.lastElapsedS,
     recorded,
+    seriesCached,
     ...(replayed === undefined ? {} : { sequential: replayed.outcome }),
   };
+}
+
+/**
+ * Writes the series cache of what was read, for the next analysis of the file to read only the rows
+ * appended after it: for a file of SERIES_CACHE_MIN_BYTES or more that has rows the cache lacks.
+ * Every thread must have read to the same byte (they do, from the same file up to the same size).
+ */
+function cacheSeries(path: string, samplesPath: string, series: RunSeries, readings: readonly SamplesReading[]): Promise<boolean> {
+  const [first] = readings;
+  if (first === undefined || first.endByte < SERIES_CACHE_MIN_BYTES || first.endByte === first.cachedEndByte) return Promise.resolve(false);
+  if (readings.some((r) => r.endByte !== first.endByte)) return Promise.resolve(false);
+  const workers = new Map(readings.flatMap((r) => [...r.workers]));
+  // In the order of their first rows, as one thread reading the whole file meets them.
+  const inFileOrder = [...series.workers()].sort((a, b) => (workers.get(a.worker)?.firstRow ?? 0) - (workers.get(b.worker)?.firstRow ?? 0));
+  return writeSeriesCache(
+    path,
+    samplesPath,
+    first,
+    inFileOrder.map((w) => w.data(false)),
+    workers,
+    series.controller,
+  );
 }
 
 function defaultThreads(samplesPath: string): number {
@@ -134,22 +180,33 @@ const threadEntry = new URL('./analysis-thread.js', import.meta.url);
 async function shareAnalysis(share: Share, thread: ThreadAnswer<ThreadReply>): Promise<ShareAnalysis> {
   try {
     const reply = await thread.answer;
-    return { workloads: reply.workloads, series: reply.series.map((data) => WorkerSeries.fromData(data)) };
+    return { workloads: reply.workloads, series: reply.series.map((data) => WorkerSeries.fromData(data)), reading: reply.reading };
   } catch (error) {
     warnThreadFailed(`the analysis of ${share.workloads.join(', ')}`, error);
     return analyzeShare(share);
   }
 }
 
-/** A controller figure's trend from `fromS`, fitted within each process that recorded the run (a resume starts a new one) and pooled. */
+/**
+ * Points a controller figure's fit takes at most: every k-th sample beyond. These trends are
+ * reported, not judged, so their precision is not worth the fit of a day of 1 s samples (~60 ms each
+ * on the calling thread, after every other fit); a fit of this many is an estimate of ~15 ms.
+ */
+const CONTROLLER_FIT_POINTS = 2 * EXACT_POINTS;
+
+/**
+ * A controller figure's trend from `fromS`, fitted within each process that recorded the run (a
+ * resume starts a new one) and pooled; over at most CONTROLLER_FIT_POINTS samples, evenly spaced.
+ */
 function memoryTrend(controller: ControllerColumns, bytes: Float64Array, fromS: number): MemoryTrend | undefined {
   const { t, segment } = controller;
   const from = t.findIndex((s) => s >= fromS);
   if (from < 0) return undefined;
+  const every = Math.ceil((t.length - from) / CONTROLLER_FIT_POINTS);
   const groups = [];
   for (let start = from, i = from + 1; i <= t.length; i++) {
     if (i === t.length || segment[i] !== segment[start]) {
-      groups.push({ t: t.subarray(start, i), y: bytes.subarray(start, i) });
+      groups.push(every === 1 ? { t: t.subarray(start, i), y: bytes.subarray(start, i) } : thinned(t, bytes, start, i, every));
       start = i;
     }
   }
@@ -164,4 +221,14 @@ function memoryTrend(controller: ControllerColumns, bytes: Float64Array, fromS: 
     lastBytes: bytes[bytes.length - 1] ?? 0,
     peakBytes: peak,
   };
+}
+
+function thinned(t: Float64Array, y: Float64Array, from: number, to: number, every: number): { t: Float64Array; y: Float64Array } {
+  const length = Math.ceil((to - from) / every);
+  const kept = { t: new Float64Array(length), y: new Float64Array(length) };
+  for (let k = 0, i = from; i < to; k++, i += every) {
+    kept.t[k] = t[i] as number;
+    kept.y[k] = y[i] as number;
+  }
+  return kept;
 }

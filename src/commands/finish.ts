@@ -5,6 +5,7 @@
 import { worstVerdict, type AnalysisSettings, type Verdict } from '../analysis/types.js';
 import { exitCodeFor, type ExitCode } from '../errors.js';
 import { buildSummary, type RunFacts, type Summary, type SummaryParams } from '../run-dir/summary.js';
+import { dirname, resolve } from 'node:path';
 import { analyzeRecordedRun } from './analyze-run.js';
 import { writeReports } from './write-reports.js';
 
@@ -46,6 +47,7 @@ export async function finishRun(input: FinishInput): Promise<Finished> {
     workloads: input.workloads,
     sequential,
     threads: input.analysisThreads,
+    writeSeriesCache: resolve(input.outDir) === resolve(dirname(input.samplesPath)),
   });
   const run = typeof input.run === 'function' ? input.run(analysis.lastElapsedS) : input.run;
   const workloads = analysis.workloads.map((w) => ({ ...w, params: input.params.get(w.name) ?? {} }));
@@ -65,5 +67,7 @@ export async function finishRun(input: FinishInput): Promise<Finished> {
     ...(input.analyzedAt === undefined ? {} : { analyzedAt: input.analyzedAt }),
   });
   writeReports(input.outDir, { summary, recorded: analysis.recorded, lastElapsedS: analysis.lastElapsedS, strict: input.strict });
+  // Written meanwhile by the thread pool: done before the command is.
+  await analysis.seriesCached;
   return { summary, exitCode: exitCodeFor(summary.verdict, input.strict) };
 }

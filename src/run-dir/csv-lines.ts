@@ -17,7 +17,7 @@
  * text after a closing quote, is kept as text.
  */
 import { isAscii } from 'node:buffer';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 
 /**
  * One record, valid only during the callback that receives it (the reader reuses it). A `column`
@@ -42,6 +42,19 @@ export interface CsvReadOptions {
   readonly chunkBytes?: number;
 }
 
+export interface CsvRangeOptions extends CsvReadOptions {
+  /** Where the first record to read starts (the header is read all the same); default 0. */
+  readonly fromByte?: number;
+  /** Bytes past this one are not read (a file still being appended to); default the whole file. */
+  readonly toByte?: number;
+}
+
+export interface CsvRange {
+  readonly records: number;
+  /** Where the records read end: after the line break of the last one (a torn record after it is not read). */
+  readonly endByte: number;
+}
+
 /** Positions of column names in a list, for the `column` arguments of CsvRecord: `at.elapsed_s`. */
 export function columnIndexes<const N extends string>(names: readonly N[]): Readonly<Record<N, number>> {
   return Object.fromEntries(names.map((name, i) => [name, i])) as Record<N, number>;
@@ -62,15 +75,43 @@ const MAX_RECORD_BYTES = 1 << 24;
  * field. Resolves with the number of records read.
  */
 export async function readCsv(path: string, columns: readonly string[], onRecord: (record: CsvRecord) => void, options: CsvReadOptions = {}): Promise<number> {
+  return (await readCsvRange(path, columns, onRecord, options)).records;
+}
+
+/** readCsv over the records between two byte offsets of the file, saying where the last one read ends. */
+export async function readCsvRange(
+  path: string,
+  columns: readonly string[],
+  onRecord: (record: CsvRecord) => void,
+  options: CsvRangeOptions = {},
+): Promise<CsvRange> {
   const chunkBytes = Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+  const toByte = options.toByte ?? Infinity;
   let buffer = Buffer.allocUnsafe(2 * chunkBytes);
   const reader = new RecordReader(columns);
   const file = await open(path, 'r');
+  let position = 0;
+  try {
+    if ((options.fromByte ?? 0) > 0) {
+      position = options.fromByte ?? 0;
+      await readHeader(file, reader, path);
+    }
+  } catch (err) {
+    await file.close();
+    throw err;
+  }
+  /** Where the bytes at the front of `buffer` are in the file. */
+  let bufferAt = position;
+  /** Reads at `position`, which moves on by what was read once the read ends. */
+  const read = (into: Buffer): Promise<{ bytesRead: number }> => {
+    const length = Math.min(into.length, toByte - position);
+    return length <= 0 ? Promise.resolve({ bytesRead: 0 }) : file.read(into, 0, length, position);
+  };
   // The next chunk is read while this one is parsed: waiting for each read in turn left the thread
   // idle for ~20 % of a day file's reading (a round trip to libuv's thread pool per chunk).
   let ahead = Buffer.allocUnsafe(chunkBytes);
   let spare = Buffer.allocUnsafe(chunkBytes);
-  let pending = file.read(ahead, 0, chunkBytes, null);
+  let pending = read(ahead);
   try {
     // Bytes read but not yet made into records (a record cut by the end of a read) are kept at the
     // front of the buffer and decoded again with the next chunk: one flat string per read, as V8
@@ -79,12 +120,13 @@ export async function readCsv(path: string, columns: readonly string[], onRecord
     for (;;) {
       const { bytesRead } = await pending;
       if (bytesRead === 0) break;
+      position += bytesRead;
       const chunk = ahead;
       // Reads grow with a record longer than they are, so that it costs reads in proportion to its length.
       if (2 * kept > spare.length) spare = Buffer.allocUnsafe(2 * kept);
       ahead = spare;
       spare = chunk;
-      pending = file.read(ahead, 0, ahead.length, null);
+      pending = read(ahead);
       if (kept + bytesRead > buffer.length) {
         const grown = Buffer.allocUnsafe(Math.max(2 * buffer.length, kept + bytesRead));
         buffer.copy(grown, 0, 0, kept);
@@ -97,7 +139,9 @@ export async function readCsv(path: string, columns: readonly string[], onRecord
       const ascii = isAscii(bytes);
       const text = bytes.toString(ascii ? 'latin1' : 'utf8');
       const pos = reader.feed(text, onRecord);
-      kept = bytes.copy(buffer, 0, ascii ? pos : utf8BytesBefore(bytes, text, pos));
+      const consumed = ascii ? pos : utf8BytesBefore(bytes, text, pos);
+      bufferAt += consumed;
+      kept = bytes.copy(buffer, 0, consumed);
       if (kept > MAX_RECORD_BYTES) throw new Error(`${path}: record ${reader.records + 1} is over ${MAX_RECORD_BYTES} bytes long; is a quote left open?`);
     }
   } finally {
@@ -105,7 +149,27 @@ export async function readCsv(path: string, columns: readonly string[], onRecord
     await pending.catch(() => undefined);
     await file.close();
   }
-  return reader.records;
+  return { records: reader.records, endByte: bufferAt };
+}
+
+/** Reads the file's first record, its header, into `reader`: a read from the middle of the file needs its column names. */
+async function readHeader(file: FileHandle, reader: RecordReader, path: string): Promise<void> {
+  let text = '';
+  const chunk = Buffer.allocUnsafe(4096);
+  for (let at = 0; ; ) {
+    const { bytesRead } = await file.read(chunk, 0, chunk.length, at);
+    if (bytesRead === 0) throw new Error(`${path}: the file ends before its header line does`);
+    at += bytesRead;
+    text += chunk.toString('latin1', 0, bytesRead);
+    const lineEnd = text.indexOf('\n');
+    if (lineEnd >= 0) {
+      // Decoded as the file's text is: UTF-8 unless ASCII.
+      const line = Buffer.from(text.slice(0, lineEnd + 1), 'latin1');
+      reader.feed(line.toString(isAscii(line) ? 'latin1' : 'utf8'), () => {});
+      return;
+    }
+    if (at > MAX_RECORD_BYTES) throw new Error(`${path}: its header line is over ${MAX_RECORD_BYTES} bytes long`);
+  }
 }
 
 /**

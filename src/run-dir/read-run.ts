@@ -8,7 +8,8 @@ import { RunSeries, type Phase } from '../analysis/series.js';
 import { OUT_OF_MEMORY_DETAIL, SNAPSHOT_EVENT, type eventColumns, type sampleColumns } from './columns.js';
 
 type SampleColumn = (typeof sampleColumns)[number];
-import { columnIndexes, readCsv, readCsvText } from './csv-lines.js';
+import { columnIndexes, readCsv, readCsvRange, readCsvText } from './csv-lines.js';
+import { type CachedSeries, readSeriesCache, type WorkerReading } from './series-cache.js';
 
 /** Most common first: a row's phase is compared with them in turn. */
 const phases: readonly Phase[] = ['steady', 'warmup', 'cooldown'];
@@ -23,6 +24,7 @@ export interface RecordedRun {
   readonly events: readonly RecordedEvent[];
   /** Events past MAX_KEPT_EVENTS, counted, not kept: a run's memory must not grow with a worker that dies all day. */
   readonly eventsLeftOut: number;
+  readonly reading: SamplesReading;
 }
 
 export interface RecordedEvent {
@@ -67,11 +69,31 @@ const eventFields = ['elapsed_s', 'workload', 'worker', 'event', 'detail'] as co
 const event = columnIndexes(eventFields);
 
 /** Which rows to read when threads share the file, each its workloads: by default, all. */
-export type ReadRunOptions = { readonly only: readonly string[] } | { readonly except: readonly string[] } | Record<string, never>;
+export type RowFilter = { readonly only: readonly string[] } | { readonly except: readonly string[] } | Record<string, never>;
+
+export interface ReadRunOptions {
+  readonly rows?: RowFilter;
+  /** A series cache (series-cache.ts) to start from, used when it matches samples.csv. */
+  readonly seriesCache?: string;
+  /** Bytes of samples.csv past this one are not read (threads reading a file still growing read the same rows); default all. */
+  readonly toByte?: number;
+}
+
+/** How far the samples were read: what a series cache of them records. */
+export interface SamplesReading {
+  /** Where the rows read end in samples.csv, and how many records they are. */
+  readonly endByte: number;
+  readonly records: number;
+  /** Where the rows taken from the series cache ended; 0 when none were. */
+  readonly cachedEndByte: number;
+  /** Per worker read. */
+  readonly workers: ReadonlyMap<string, WorkerReading>;
+}
 
 export async function readRun(samplesPath: string, eventsPath: string, options: ReadRunOptions = {}): Promise<RecordedRun> {
-  const only = 'only' in options ? options.only : undefined;
-  const except = 'except' in options ? options.except : undefined;
+  const rows = options.rows ?? {};
+  const only = 'only' in rows ? rows.only : undefined;
+  const except = 'except' in rows ? rows.except : undefined;
   const outOfMemory = new Map<string, number>();
   const respawns = new Map<string, number>();
   const events: RecordedEvent[] = [];
@@ -99,43 +121,94 @@ export async function readRun(samplesPath: string, eventsPath: string, options: 
       }
     });
   }
+  const toByte = options.toByte ?? Infinity;
+  const wanted = (workload: string): boolean => (only === undefined || only.includes(workload)) && !except?.includes(workload);
+  const cached = options.seriesCache === undefined ? undefined : readSeriesCache(options.seriesCache, samplesPath, toByte, wanted, only === undefined);
+  const usable = cached !== undefined && continuesFrom(cached, snapshots) ? cached : undefined;
+  /** Per worker: snapshots whose next sample was left out, and the time of the last sample left out. */
+  const skipped = new Map<string, { count: number; lastS: number }>();
+  for (const [worker, reading] of usable?.readings ?? []) skipped.set(worker, { count: reading.snapshotsSkipped, lastS: reading.lastRowS });
   const series = new RunSeries();
+  let records = usable?.records ?? 0;
   // An empty field reads as 0, like the controller's operations; so does a column the file lacks (an older
   // version's), but for time, segment and heap, which the analysis cannot do without: those read as NaN.
-  await readCsv(samplesPath, sampleFields, (r) => {
-    const phase = r.choice(sample.phase, phases);
-    if (phase === undefined) return;
-    // Compared in place: a row left to another thread costs no string.
-    if (only !== undefined && r.choice(sample.workload, only) === undefined) return;
-    if (except !== undefined && r.choice(sample.workload, except) !== undefined) return;
-    const elapsedS = r.number(sample.elapsed_s);
-    const worker = r.text(sample.worker);
-    // The sample after a heap snapshot: the worker was stopped for seconds and V8 had walked its
-    // heap; whatever that cost is not the program's growth.
-    const snapshotAt = snapshots.get(worker);
-    if (phase !== 'cooldown' && snapshotAt !== undefined && snapshotAt.length > 0 && elapsedS >= (snapshotAt[0] as number)) {
-      snapshotAt.shift();
-      return;
-    }
-    const codeBytes = r.number(sample.code_bytes, 0);
-    series.add({
-      elapsedS,
-      segment: r.number(sample.segment),
-      phase,
-      workload: r.text(sample.workload),
-      worker,
-      opsTotal: r.number(sample.ops_total, 0),
-      errorsTotal: r.number(sample.errors_total, 0),
-      heapBytes: r.number(sample.heap_used_bytes) - codeBytes,
-      codeBytes,
-      externalBytes: r.number(sample.external_bytes, 0),
-      activeHandles: r.number(sample.active_handles, 0),
-      rssBytes: r.number(sample.rss_bytes, 0),
-      resourceTypes: r.text(sample.resource_types),
-      listenerCounts: r.text(sample.listener_counts),
+  const read = await readCsvRange(
+    samplesPath,
+    sampleFields,
+    (r) => {
+      const at = records++;
+      const phase = r.choice(sample.phase, phases);
+      if (phase === undefined) return;
+      // Compared in place: a row left to another thread costs no string.
+      if (only !== undefined && r.choice(sample.workload, only) === undefined) return;
+      if (except !== undefined && r.choice(sample.workload, except) !== undefined) return;
+      const elapsedS = r.number(sample.elapsed_s);
+      const worker = r.text(sample.worker);
+      // The sample after a heap snapshot: the worker was stopped for seconds and V8 had walked its
+      // heap; whatever that cost is not the program's growth.
+      const snapshotAt = snapshots.get(worker);
+      if (phase !== 'cooldown' && snapshotAt !== undefined) {
+        const left = skipped.get(worker) ?? { count: 0, lastS: -Infinity };
+        if (left.count < snapshotAt.length && elapsedS >= (snapshotAt[left.count] as number)) {
+          skipped.set(worker, { count: left.count + 1, lastS: elapsedS });
+          return;
+        }
+      }
+      const codeBytes = r.number(sample.code_bytes, 0);
+      series.add(
+        {
+          elapsedS,
+          segment: r.number(sample.segment),
+          phase,
+          workload: r.text(sample.workload),
+          worker,
+          opsTotal: r.number(sample.ops_total, 0),
+          errorsTotal: r.number(sample.errors_total, 0),
+          heapBytes: r.number(sample.heap_used_bytes) - codeBytes,
+          codeBytes,
+          externalBytes: r.number(sample.external_bytes, 0),
+          activeHandles: r.number(sample.active_handles, 0),
+          rssBytes: r.number(sample.rss_bytes, 0),
+          resourceTypes: r.text(sample.resource_types),
+          listenerCounts: r.text(sample.listener_counts),
+        },
+        at,
+      );
+    },
+    { fromByte: usable?.endByte ?? 0, toByte },
+  );
+  const joined =
+    usable === undefined
+      ? series
+      : RunSeries.joined({ ...usable, firstRows: new Map([...usable.readings].map(([worker, r]) => [worker, r.firstRow])) }, series);
+  const workers = new Map<string, WorkerReading>();
+  for (const w of joined.workers()) {
+    const left = skipped.get(w.worker);
+    workers.set(w.worker, {
+      firstRow: joined.firstRowOf(w.worker) ?? 0,
+      lastRowS: Math.max(w.columns.t.at(-1) ?? -Infinity, left?.lastS ?? -Infinity),
+      snapshotsSkipped: left?.count ?? 0,
+      snapshotTimes: snapshots.get(w.worker) ?? [],
     });
-  });
-  return { series, outOfMemory, respawns, events, eventsLeftOut };
+  }
+  const reading = { endByte: read.endByte, records, cachedEndByte: usable?.endByte ?? 0, workers };
+  return { series: joined, outOfMemory, respawns, events, eventsLeftOut, reading };
+}
+
+/**
+ * Whether reading on from the cache leaves out the same samples after heap snapshots as reading the
+ * whole file would: each worker's snapshots then are those of the cache's time and, after them, only
+ * snapshots later than every row the cache holds (a snapshot recorded late would have left out a row
+ * that the cache kept).
+ */
+function continuesFrom(cached: CachedSeries, snapshots: ReadonlyMap<string, readonly number[]>): boolean {
+  for (const [worker, reading] of cached.readings) {
+    const now = snapshots.get(worker) ?? [];
+    const before = reading.snapshotTimes;
+    if (now.length < before.length || before.some((atS, i) => now[i] !== atS)) return false;
+    if (now.slice(before.length).some((atS) => atS <= reading.lastRowS)) return false;
+  }
+  return true;
 }
 
 /** Bytes read from the start of samples.csv to find the workloads: the first ticks of a run hold a row of each. */
