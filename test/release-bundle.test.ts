@@ -76,7 +76,7 @@ describe('release bundle', () => {
     mkdirSync(join(runDir, 'extra'));
     writeFileSync(join(runDir, 'extra', 'notes.txt'), 'kept in a subfolder\n');
     symlinkSync('summary.json', join(runDir, 'link-to-summary.json'));
-    // A run's analysis of 16 MB of samples or more leaves one: a copy of samples.csv's series, never bundled.
+    // A run's analysis of 4 MB of samples or more leaves one: a copy of samples.csv's series, never bundled.
     writeFileSync(join(runDir, SERIES_CACHE_FILE), 'SOAKSC');
     runFiles = regularFiles(runDir).filter((f) => f !== SERIES_CACHE_FILE);
     assert.ok(runFiles.includes('summary.json') && runFiles.includes('samples.csv'), `a real run directory: ${runFiles.join(', ')}`);

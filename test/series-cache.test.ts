@@ -147,7 +147,7 @@ describe('the series cache', { concurrency: true }, () => {
   });
 
   test('no cache for a small file, nor in the run directory of an analysis written elsewhere; `soak analyze` into the run leaves one', async () => {
-    const small = runDir('small', whole.subarray(0, firstRowAt(whole, 3600)));
+    const small = runDir('small', whole.subarray(0, firstRowAt(whole, 1800)));
     assert.ok(statSync(small.samples).size < SERIES_CACHE_MIN_BYTES);
     assert.equal(await (await analyzeRecordedRun(small.samples, small.events, settings, { threads: 1, writeSeriesCache: true })).seriesCached, false);
     assert.equal(existsSync(small.cache), false);

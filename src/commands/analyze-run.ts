@@ -88,8 +88,8 @@ export async function analyzeRecordedRun(
   // included) and writes the reports after, so it takes the last share, the smallest when uneven.
   const shares = Array.from({ length: threads }, (_, k) => known.filter((_, i) => i % threads === threads - 1 - k));
   const elsewhere = shares.slice(1).flat();
-  // Every thread reads the same bytes, those the file holds now (a run still going appends to it),
-  // from the same series cache: the rows a cache of the whole can say it holds.
+  // Every thread reads the file up to its size now (a run still going appends to it): they all read
+  // the same rows, and a cache of what they read can say where those end.
   const toByte = statSync(samplesPath, { throwIfNoEntry: false })?.size ?? 0;
   const seriesCache = join(dirname(samplesPath), SERIES_CACHE_FILE);
   const helpers = shares.slice(1).map((workloads) => {
