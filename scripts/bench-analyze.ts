@@ -1,6 +1,7 @@
 /**
  * `npm run bench:analyze`: how long `soak analyze` takes over a day of 1 s samples from 10 workers
- * (~950K rows), against a plain line-by-line read of the same samples.csv, and what its threads buy
+ * (~950K rows), against a plain line-by-line read of the same samples.csv: the first time, and at
+ * the end of a long run (from the series cache its last interim report left); what its threads buy
  * (the same analysis on one thread), and the peak memory of four threads (the same samples as four
  * workloads, a thread each, as on a 4-core machine). The day run is generated
  * once; then, in alternating rounds so machine drift hits every phase alike, each phase runs in a
