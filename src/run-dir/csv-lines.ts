@@ -154,20 +154,20 @@ export async function readCsvRange(
 
 /** Reads the file's first record, its header, into `reader`: a read from the middle of the file needs its column names. */
 async function readHeader(file: FileHandle, reader: RecordReader, path: string): Promise<void> {
-  let text = '';
-  const chunk = Buffer.allocUnsafe(4096);
+  const parts: Buffer[] = [];
   for (let at = 0; ; ) {
+    const chunk = Buffer.allocUnsafe(4096);
     const { bytesRead } = await file.read(chunk, 0, chunk.length, at);
     if (bytesRead === 0) throw new Error(`${path}: the file ends before its header line does`);
-    at += bytesRead;
-    text += chunk.toString('latin1', 0, bytesRead);
-    const lineEnd = text.indexOf('\n');
+    parts.push(chunk.subarray(0, bytesRead));
+    const lineEnd = chunk.subarray(0, bytesRead).indexOf(LF);
     if (lineEnd >= 0) {
       // Decoded as the file's text is: UTF-8 unless ASCII.
-      const line = Buffer.from(text.slice(0, lineEnd + 1), 'latin1');
+      const line = Buffer.concat(parts).subarray(0, at + lineEnd + 1);
       reader.feed(line.toString(isAscii(line) ? 'latin1' : 'utf8'), () => {});
       return;
     }
+    at += bytesRead;
     if (at > MAX_RECORD_BYTES) throw new Error(`${path}: its header line is over ${MAX_RECORD_BYTES} bytes long`);
   }
 }
