@@ -5,7 +5,7 @@
  * (the same analysis on one thread), and the peak memory of four threads (the same samples as four
  * workloads, a thread each, as on a 4-core machine). The day run is generated
  * once; then, in alternating rounds so machine drift hits every phase alike, each phase runs in a
- * child process of its own, which reports its wall time and peak RSS (maxRSS) when it ends: one
+ * child process of its own, which reports its wall time and peak RSS (its own high-water mark) when it ends: one
  * phase's memory cannot then pollute the next one's figure. Printed: medians and ratios to the read.
  *
  * Options: --rounds N (default 3), --keep (leave the generated run in the temp directory).
@@ -14,7 +14,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type ChildMeasure, measureInChild, median } from './child-measure.js';
+import { type ChildMeasure, measureInChild, median, PEAK_RSS_BYTES } from './child-measure.js';
 import { SERIES_CACHE_FILE } from '../src/run-dir/series-cache.js';
 import { writeDayRun } from './gen-day-csv.js';
 
@@ -107,7 +107,7 @@ function measure(phase: Phase, benchDir: string): Promise<Measure> {
     const start = process.hrtime.bigint();
     ${phase.code}
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    process.stdout.write(JSON.stringify({ seconds, peakBytes: process.resourceUsage().maxRSS * 1024 }));`;
+    process.stdout.write(JSON.stringify({ seconds, peakBytes: ${PEAK_RSS_BYTES} }));`;
   return measureInChild(script, dir, phase.label);
 }
 

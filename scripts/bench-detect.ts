@@ -16,6 +16,7 @@
  * clean-flush-bytecode, clean-threads-1, switches, inject-2MB, inject-20MB, shapes, contention), --mds-durations list (default 2m,5m,10m),
  * --skip grid,mds,speed, --keep DIR (keep the run directories there), --results FILE, --from FILE.
  */
+import { PEAK_RSS_BYTES } from './child-measure.js';
 import { spawn } from 'node:child_process';
 import { appendFileSync, createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -243,7 +244,7 @@ async function analysisSpeed(): Promise<void> {
   const lineS = Number(process.hrtime.bigint() - lineStart) / 1e9;
   const analyzeStart = process.hrtime.bigint();
   const peakKb = await new Promise<number>((resolve, reject) => {
-    // /usr/bin/time is not everywhere; the child reports its own peak RSS (maxRSS) when it exits.
+    // /usr/bin/time is not everywhere; the child reports its own peak RSS (VmHWM, see child-measure.ts) when it exits.
     const child = spawn(
       process.execPath,
       [
@@ -252,7 +253,7 @@ async function analysisSpeed(): Promise<void> {
         `
       const { reanalyze } = await import(${JSON.stringify(join(import.meta.dirname, '..', 'src', 'commands', 'analyze.js'))});
       await reanalyze({ run: ${JSON.stringify(dir)} });
-      process.stdout.write(String(process.resourceUsage().maxRSS));`,
+      process.stdout.write(String(${PEAK_RSS_BYTES} / 1024));`,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );

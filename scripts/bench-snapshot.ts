@@ -5,7 +5,7 @@
  * heap-snapshot-toolkit (Chrome DevTools' own snapshot loader), loading them one at a time as it
  * would for a diff. The snapshots are generated once; then, in alternating rounds so machine drift
  * hits every phase alike, each phase runs in a child process of its own, which reports its wall
- * time (around the work, after its modules are loaded) and peak RSS (maxRSS) when it ends: one
+ * time (around the work, after its modules are loaded) and peak RSS (its own high-water mark) when it ends: one
  * phase's memory cannot then pollute the next one's figure. Printed: medians and ratios to soak's
  * diff, and the peak RSS as a multiple of the final snapshot's size.
  *
@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type ChildMeasure, measureInChild, median } from './child-measure.js';
+import { type ChildMeasure, measureInChild, median, PEAK_RSS_BYTES } from './child-measure.js';
 import { type HeapSnapshots, writeHeapSnapshots } from './gen-heap-snapshots.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
@@ -118,7 +118,7 @@ function measure(phase: Phase, snapshots: HeapSnapshots, dir: string): Promise<M
     ${phase.code}
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     ${phase.check}
-    process.stdout.write(JSON.stringify({ seconds, peakBytes: process.resourceUsage().maxRSS * 1024, note }));`;
+    process.stdout.write(JSON.stringify({ seconds, peakBytes: ${PEAK_RSS_BYTES}, note }));`;
   return measureInChild<Measure>(script, dir, phase.label);
 }
 

@@ -26,6 +26,22 @@ export function measureInChild<M extends ChildMeasure>(script: string, dir: stri
   });
 }
 
+/**
+ * A child script's expression (it awaits, in a module) for its peak RSS in bytes: the process's own
+ * high-water mark, VmHWM in /proc/self/status. Not `process.resourceUsage().maxRSS`: Linux carries
+ * the parent's maxrss into a child across fork and exec, so every child of a bench that once held
+ * 400 MB reported at least 400 MB (measured here: the child of a 504 MB parent, maxRSS 504 MB,
+ * VmHWM 39 MB). maxRSS where /proc is not.
+ */
+export const PEAK_RSS_BYTES = `(await (async () => {
+  try {
+    const { readFileSync } = await import('node:fs');
+    const found = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (found !== null) return Number(found[1]) * 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS * 1024;
+})())`;
+
 export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
