@@ -66,7 +66,7 @@ function measureTrend(growth: Growth, limits: GrowthLimits): MeasureTrend {
   };
 }
 
-interface HeapJudgement {
+export interface HeapJudgement {
   readonly heap: HeapTrend;
   readonly limits: GrowthLimits;
 }
@@ -267,29 +267,51 @@ export function analyzeWorkload(
   respawnsByWorker: ReadonlyMap<string, number>,
 ): WorkloadAnalysis {
   // The pooled fit is made of the workers' own groups: what their fits found in each is kept for it.
-  return withGroupFigures(() => judgeWorkload(name, workers, given, outOfMemoryWorkers, respawnsByWorker));
+  return withGroupFigures(() => {
+    const analyses = workers.map((w) => judgeWorker(name, w, given, outOfMemoryWorkers.has(w.worker), workers.length));
+    return combineWorkload({ name, workers, analyses, pooled: pooledJudgement(name, workers, given), settings: given, respawnsByWorker });
+  });
 }
 
-function judgeWorkload(
-  name: string,
-  workers: readonly WorkerSeries[],
-  given: AnalysisSettings,
-  outOfMemoryWorkers: { has(worker: string): boolean },
-  respawnsByWorker: ReadonlyMap<string, number>,
-): WorkloadAnalysis {
-  const settings = settingsFor(given, name);
-  const prepared = workers.map((w) => prepareWorker(w, settings));
+/**
+ * One worker of a workload of `workerCount` workers, judged as the workload's analysis judges it:
+ * at the look's level, and a leak again at the worker's share of the family's error. The parts of a
+ * workload's analysis (judgeWorker, pooledJudgement, combineWorkload) can run on different threads.
+ */
+export function judgeWorker(workload: string, series: WorkerSeries, given: AnalysisSettings, outOfMemory: boolean, workerCount: number): WorkerAnalysis {
+  const settings = settingsFor(given, workload);
   const confidence = settings.confidence ?? CONFIDENCE;
-  const levels = familyLevels(confidence, workers.length);
-  const analyses = workers.map((w, i): WorkerAnalysis => {
-    const oom = outOfMemoryWorkers.has(w.worker);
-    // A pass needs every worker to pass (an intersection: the look's level holds); a leak in any one is a union.
-    return withFitCache(() => {
-      const atLook = analyzeWorker(w, settings, oom, prepared[i]);
-      if (atLook.state !== 'fitted' || atLook.verdict !== 'leak' || levels.worker === confidence) return atLook;
-      return analyzeWorker(w, { ...settings, confidence: levels.worker }, oom, prepared[i]);
-    });
+  const levels = familyLevels(confidence, workerCount);
+  const prepared = prepareWorker(series, settings);
+  // A pass needs every worker to pass (an intersection: the look's level holds); a leak in any one is a union.
+  return withFitCache(() => {
+    const atLook = analyzeWorker(series, settings, outOfMemory, prepared);
+    if (atLook.state !== 'fitted' || atLook.verdict !== 'leak' || levels.worker === confidence) return atLook;
+    return analyzeWorker(series, { ...settings, confidence: levels.worker }, outOfMemory, prepared);
   });
+}
+
+/** The pooled heap fit of a workload's workers (undefined when none has enough steady samples). */
+export function pooledJudgement(workload: string, workers: readonly WorkerSeries[], given: AnalysisSettings): HeapJudgement | undefined {
+  const settings = settingsFor(given, workload);
+  const levels = familyLevels(settings.confidence ?? CONFIDENCE, workers.length);
+  const inputs = workers.flatMap((w) => prepareWorker(w, settings).input ?? []);
+  return pooledHeap(inputs, { ...settings, confidence: levels.pooled });
+}
+
+/** What combineWorkload makes a workload's analysis of: its workers' series, their analyses in the same order, and the pooled fit. */
+export interface WorkloadParts {
+  readonly name: string;
+  readonly workers: readonly WorkerSeries[];
+  readonly analyses: readonly WorkerAnalysis[];
+  readonly pooled: HeapJudgement | undefined;
+  readonly settings: AnalysisSettings;
+  readonly respawnsByWorker: ReadonlyMap<string, number>;
+}
+
+export function combineWorkload({ name, workers, analyses, pooled, settings: given, respawnsByWorker }: WorkloadParts): WorkloadAnalysis {
+  const settings = settingsFor(given, name);
+  const levels = familyLevels(settings.confidence ?? CONFIDENCE, workers.length);
   const opsTotal = workers.reduce((sum, w) => sum + w.opsTotal, 0);
   const errorsTotal = workers.reduce((sum, w) => sum + w.errorsTotal, 0);
   const respawns = workers.reduce((sum, w) => sum + (respawnsByWorker.get(w.worker) ?? 0), 0);
@@ -302,10 +324,6 @@ function judgeWorkload(
     const what = opsTotal === 0 ? 'no operation completed' : `every operation failed (${errorsTotal} errors)`;
     return { ...base, verdict: 'error', reason: `${name}: ${what}; the workload is not exercising its code, check it`, heap: undefined };
   }
-  const pooled = pooledHeap(
-    prepared.flatMap((p) => (p.input === undefined ? [] : [p.input])),
-    { ...settings, confidence: levels.pooled },
-  );
   const deciding = decidingWorker(analyses);
   if (deciding.verdict !== 'leak' && pooled?.heap.verdict === 'leak') {
     return {

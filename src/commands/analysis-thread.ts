@@ -1,12 +1,14 @@
 /**
- * The thread that reads and judges some of a run's workloads while the calling thread does the
- * others (analyze-run.ts): their analyses and series posted back, the series' arrays transferred.
+ * A thread of the analysis (analyze-run.ts, analysis-share.ts): it reads and judges the workloads it
+ * owns, takes over what it can of the others', and posts back its judgements and its workloads'
+ * series (their arrays transferred) for the report's charts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { transferList } from '../analysis/series.js';
-import { analyzeShare, type Share } from './analysis-share.js';
+import { readAndJudge, type Share } from './analysis-share.js';
 import type { ThreadReply } from './analyze-run.js';
 
-const { workloads, series, reading } = await analyzeShare(workerData as Share);
-const reply: ThreadReply = { workloads, series: series.map((s) => s.data()), reading };
-parentPort?.postMessage(reply, reply.series.flatMap(transferList));
+const { recorded, judged } = await readAndJudge(workerData as Share);
+const series = recorded === undefined ? [] : [...recorded.series.workers()].map((s) => s.data());
+const reply: ThreadReply = { judged, series, reading: recorded?.reading };
+parentPort?.postMessage(reply, series.flatMap(transferList));

@@ -4,15 +4,15 @@ import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { replayLooks, type SequentialOutcome } from '../analysis/decide.js';
 import type { LookPlan } from '../analysis/sequential.js';
-import { EXACT_POINTS, fitTrend } from '../analysis/trend.js';
-import { analyzeWorkload } from '../analysis/verdict.js';
+import { EXACT_POINTS, fitTrend, withGroupFigures } from '../analysis/trend.js';
+import { combineWorkload, judgeWorker, pooledJudgement } from '../analysis/verdict.js';
 import type { AnalysisSettings, WorkloadAnalysis } from '../analysis/types.js';
 import { readRun, workloadsAtStart, type RecordedRun, type SamplesReading } from '../run-dir/read-run.js';
-import { SERIES_CACHE_FILE, SERIES_CACHE_MIN_BYTES, writeSeriesCache } from '../run-dir/series-cache.js';
+import { cachedWorkers, SERIES_CACHE_FILE, SERIES_CACHE_MIN_BYTES, writeSeriesCache } from '../run-dir/series-cache.js';
 import { type RunSeries, WorkerSeries, type ControllerColumns, type WorkerSeriesData } from '../analysis/series.js';
 import type { MemoryTrend } from '../run-dir/summary.js';
-import { askThread, type ThreadAnswer, warnThreadFailed } from '../thread.js';
-import { analyzeShare, type Share, type ShareAnalysis } from './analysis-share.js';
+import { askThread, warnThreadFailed } from '../thread.js';
+import { judgeShare, refuseOrAllow, sharedPlan, type Judgements, type Share, type SharedPlan } from './analysis-share.js';
 
 export interface RunAnalysis {
   readonly workloads: readonly WorkloadAnalysis[];
@@ -65,11 +65,12 @@ export const ANALYSIS_THREAD_BYTES = 16 * 1024 * 1024;
 /** Each thread holds its own copy of the analysis' code and working buffers: ~70 MB more peak RSS for a day of samples here. */
 const MAX_ANALYSIS_THREADS = 4;
 
-/** What a thread of the analysis answers (analysis-thread.ts): its workloads' analyses, and their series for the report's charts. */
+/** What a thread of the analysis answers (analysis-thread.ts): its judgements, and its own workloads' series for the report's charts. */
 export interface ThreadReply {
-  readonly workloads: readonly WorkloadAnalysis[];
+  readonly judged: Judgements;
   readonly series: readonly WorkerSeriesData[];
-  readonly reading: SamplesReading;
+  /** Undefined for a thread that owned no workload (it only took items over). */
+  readonly reading: SamplesReading | undefined;
 }
 
 export async function analyzeRecordedRun(
@@ -80,49 +81,87 @@ export async function analyzeRecordedRun(
 ): Promise<RunAnalysis> {
   const { workloads: workloadNames, sequential: sequentialRun } = options;
   const wanted = sequentialRun === undefined ? (options.threads ?? defaultThreads(samplesPath)) : 1;
-  // The split needs the workloads before the file is read: the run's, or those its first rows show.
+  const seriesCache = join(dirname(samplesPath), SERIES_CACHE_FILE);
+  // The split needs the workloads before the file is read: the run's, or those its first rows show;
+  // with a series cache, its workers too, so that threads can take over each other's items.
   const known = wanted > 1 ? (workloadNames ?? workloadsAtStart(samplesPath)) : [];
-  const threads = Math.max(1, Math.min(wanted, known.length));
-  // Workload i is read and fitted by thread threads - 1 - (i mod threads): this one (0) reads all rows
-  // but the others' (the controller's, and those of any workload the first rows did not show,
-  // included) and writes the reports after, so it takes the last share, the smallest when uneven.
-  const shares = Array.from({ length: threads }, (_, k) => known.filter((_, i) => i % threads === threads - 1 - k));
+  const cached = wanted > 1 ? cachedWorkers(seriesCache) : undefined;
+  const plan = cached === undefined ? undefined : sharedPlan(cached);
+  const owners = Math.max(1, Math.min(wanted, known.length));
+  // More threads than workloads only help when they can take items over.
+  const threads = plan === undefined ? owners : Math.max(owners, wanted);
+  // Workload i is owned by thread owners - 1 - (i mod owners): this one (0) reads all rows but the
+  // others' (the controller's, and those of any workload the first rows did not show, included) and
+  // writes the reports after, so it takes the last share, the smallest when uneven. Threads past the
+  // owners own nothing and take items over from the start.
+  const shares = Array.from({ length: threads }, (_, k) => known.filter((_, i) => i % owners === owners - 1 - k));
   const elsewhere = shares.slice(1).flat();
   // Every thread reads the file up to its size now (a run still going appends to it): they all read
   // the same rows, and a cache of what they read can say where those end.
   const toByte = statSync(samplesPath, { throwIfNoEntry: false })?.size ?? 0;
-  const seriesCache = join(dirname(samplesPath), SERIES_CACHE_FILE);
-  const helpers = shares.slice(1).map((workloads) => {
-    const share: Share = { samplesPath, eventsPath, settings, workloads, seriesCache, toByte };
-    return { share, thread: askThread<ThreadReply>(threadEntry, share, `the analysis thread of ${workloads.join(', ')}`) };
+  const shareOf = (workloads: readonly string[], thread: number): Share => ({
+    samplesPath,
+    eventsPath,
+    settings,
+    workloads,
+    seriesCache,
+    toByte,
+    thread,
+    plan,
+  });
+  const helpers = shares.slice(1).map((workloads, i) => {
+    const share = shareOf(workloads, i + 1);
+    const thread = askThread<ThreadReply>(threadEntry, share, threadName(share));
+    // Threads waiting to take over this one's items are told they cannot, once it has failed.
+    thread.answer.catch(() => refuseAll(plan, workloads));
+    return { share, thread };
   });
   let recorded: RecordedRun;
-  const analysed = new Map<string, WorkloadAnalysis>();
+  const judged: Judgements = { workers: new Map(), pooled: new Map() };
   const readings: SamplesReading[] = [];
   let replayed: ReturnType<typeof replayLooks> | undefined;
+  let names: readonly string[];
   try {
     recorded = await readRun(samplesPath, eventsPath, { rows: threads > 1 ? { except: elsewhere } : {}, seriesCache, toByte });
     readings.push(recorded.reading);
     const byWorkload = recorded.series.byWorkload();
     // Its share first (those without samples get an 'error' verdict), then what else it read.
-    const names = threads > 1 ? [...new Set([...(shares[0] ?? []), ...byWorkload.keys()])] : (workloadNames ?? [...byWorkload.keys()]);
-    replayed =
-      sequentialRun === undefined
-        ? undefined
-        : replayLooks({ byWorkload, outOfMemory: recorded.outOfMemory, respawns: recorded.respawns }, names, sequentialRun.plan, sequentialRun.endS, settings);
-    for (const w of replayed?.workloads ??
-      names.map((name) => analyzeWorkload(name, byWorkload.get(name) ?? [], settings, recorded.outOfMemory, recorded.respawns))) {
-      analysed.set(w.name, w);
+    names = threads > 1 ? [...new Set([...(shares[0] ?? []), ...byWorkload.keys()])] : (workloadNames ?? [...byWorkload.keys()]);
+    // A workload of a cache that no thread owns (the cache is not this file's) has no items to take.
+    refuseAll(plan, plan?.workloads.filter((w) => !names.includes(w) && !elsewhere.includes(w)) ?? []);
+    if (sequentialRun !== undefined) {
+      replayed = replayLooks(
+        { byWorkload, outOfMemory: recorded.outOfMemory, respawns: recorded.respawns },
+        names,
+        sequentialRun.plan,
+        sequentialRun.endS,
+        settings,
+      );
+    } else {
+      merge(judged, await judgeShare(shareOf(names, 0), recorded));
     }
     for (const helper of helpers) {
-      const { workloads, series, reading } = await shareAnalysis(helper.share, helper.thread);
-      for (const w of workloads) analysed.set(w.name, w);
-      for (const s of series) recorded.series.adopt(s);
-      readings.push(reading);
+      try {
+        const reply = await helper.thread.answer;
+        merge(judged, reply.judged);
+        for (const data of reply.series) recorded.series.adopt(WorkerSeries.fromData(data));
+        if (reply.reading !== undefined) readings.push(reply.reading);
+      } catch (error) {
+        // A day's analysis must not be lost to a thread: its workloads are read here, and what it took is judged here.
+        const { workloads } = helper.share;
+        warnThreadFailed(workloads.length > 0 ? `the analysis of ${workloads.join(', ')}` : `what analysis thread ${helper.share.thread} took over`, error);
+        if (workloads.length === 0) continue;
+        const theirs = await readRun(samplesPath, eventsPath, { rows: { only: workloads }, seriesCache, toByte });
+        for (const w of theirs.series.workers()) recorded.series.adopt(w);
+        readings.push(theirs.reading);
+      }
     }
   } finally {
+    refuseAll(plan, plan?.workloads ?? []);
     for (const h of helpers) h.thread.stop();
   }
+  const analysed = new Map<string, WorkloadAnalysis>();
+  for (const w of replayed?.workloads ?? judgedWorkloads([...names, ...elsewhere], recorded, judged, settings)) analysed.set(w.name, w);
   const seriesCached = options.writeSeriesCache === true ? cacheSeries(seriesCache, samplesPath, recorded.series, readings) : Promise.resolve(false);
   // Without names given, in order of appearance: those of the first rows, then any that came later (all read here).
   const order = workloadNames ?? [...new Set([...known, ...analysed.keys()])];
@@ -141,6 +180,39 @@ export async function analyzeRecordedRun(
     seriesCached,
     ...(replayed === undefined ? {} : { sequential: replayed.outcome }),
   };
+}
+
+const threadName = ({ workloads, thread }: Share): string =>
+  workloads.length > 0 ? `the analysis thread of ${workloads.join(', ')}` : `analysis thread ${thread} (no workload of its own)`;
+
+function merge(into: Judgements, from: Judgements): void {
+  for (const [worker, analysis] of from.workers) into.workers.set(worker, analysis);
+  for (const [workload, pooled] of from.pooled) into.pooled.set(workload, pooled);
+}
+
+/** Tells every thread waiting to take over these workloads' items that it cannot (those already allowed stay so). */
+function refuseAll(plan: SharedPlan | undefined, workloads: readonly string[]): void {
+  if (plan === undefined) return;
+  for (const workload of workloads) {
+    const at = plan.workloads.indexOf(workload);
+    if (at >= 0) refuseOrAllow(plan, at, -1);
+  }
+}
+
+/**
+ * Each workload's analysis from its workers' series (all read by now) and the items the threads
+ * judged; an item no thread judged (its thread failed) is judged here.
+ */
+function judgedWorkloads(names: readonly string[], recorded: RecordedRun, judged: Judgements, settings: AnalysisSettings): WorkloadAnalysis[] {
+  const byWorkload = recorded.series.byWorkload();
+  return withGroupFigures(() =>
+    names.map((name) => {
+      const workers = byWorkload.get(name) ?? [];
+      const pooled = judged.pooled.has(name) ? judged.pooled.get(name) : pooledJudgement(name, workers, settings);
+      const analyses = workers.map((w) => judged.workers.get(w.worker) ?? judgeWorker(name, w, settings, recorded.outOfMemory.has(w.worker), workers.length));
+      return combineWorkload({ name, workers, analyses, pooled, settings, respawnsByWorker: recorded.respawns });
+    }),
+  );
 }
 
 /**
@@ -171,21 +243,6 @@ function defaultThreads(samplesPath: string): number {
 }
 
 const threadEntry = new URL('./analysis-thread.js', import.meta.url);
-
-/**
- * The share's analysis from its thread; from this thread when its thread could not start or did not
- * answer (ran out of memory, died), with a warning: a day's analysis must not be lost to a thread.
- * A share that fails here too (its rows cannot be read, say) fails the analysis.
- */
-async function shareAnalysis(share: Share, thread: ThreadAnswer<ThreadReply>): Promise<ShareAnalysis> {
-  try {
-    const reply = await thread.answer;
-    return { workloads: reply.workloads, series: reply.series.map((data) => WorkerSeries.fromData(data)), reading: reply.reading };
-  } catch (error) {
-    warnThreadFailed(`the analysis of ${share.workloads.join(', ')}`, error);
-    return analyzeShare(share);
-  }
-}
 
 /**
  * Points a controller figure's fit takes at most: every k-th sample beyond. These trends are

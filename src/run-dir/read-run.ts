@@ -68,8 +68,14 @@ const sample = columnIndexes(sampleFields);
 const eventFields = ['elapsed_s', 'workload', 'worker', 'event', 'detail'] as const satisfies readonly (typeof eventColumns)[number][];
 const event = columnIndexes(eventFields);
 
-/** Which rows to read when threads share the file, each its workloads: by default, all. */
-export type RowFilter = { readonly only: readonly string[] } | { readonly except: readonly string[] } | Record<string, never>;
+/**
+ * Which rows to read when threads share the file, each its workloads (of those, only some workers
+ * when `workers` is given: a thread taking over one worker of another's workload): by default, all.
+ */
+export type RowFilter =
+  | { readonly only: readonly string[]; readonly workers?: readonly string[] }
+  | { readonly except: readonly string[] }
+  | Record<string, never>;
 
 export interface ReadRunOptions {
   readonly rows?: RowFilter;
@@ -94,6 +100,7 @@ export async function readRun(samplesPath: string, eventsPath: string, options: 
   const rows = options.rows ?? {};
   const only = 'only' in rows ? rows.only : undefined;
   const except = 'except' in rows ? rows.except : undefined;
+  const onlyWorkers = 'only' in rows ? rows.workers : undefined;
   const outOfMemory = new Map<string, number>();
   const respawns = new Map<string, number>();
   const events: RecordedEvent[] = [];
@@ -122,7 +129,8 @@ export async function readRun(samplesPath: string, eventsPath: string, options: 
     });
   }
   const toByte = options.toByte ?? Infinity;
-  const wanted = (workload: string): boolean => (only === undefined || only.includes(workload)) && !except?.includes(workload);
+  const wanted = (workload: string, worker: string): boolean =>
+    (only === undefined || only.includes(workload)) && !except?.includes(workload) && onlyWorkers?.includes(worker) !== false;
   const cached = options.seriesCache === undefined ? undefined : readSeriesCache(options.seriesCache, samplesPath, toByte, wanted, only === undefined);
   const usable = cached !== undefined && continuesFrom(cached, snapshots) ? cached : undefined;
   /** Per worker: snapshots whose next sample was left out, and the time of the last sample left out. */
@@ -142,6 +150,7 @@ export async function readRun(samplesPath: string, eventsPath: string, options: 
       // Compared in place: a row left to another thread costs no string.
       if (only !== undefined && r.choice(sample.workload, only) === undefined) return;
       if (except !== undefined && r.choice(sample.workload, except) !== undefined) return;
+      if (onlyWorkers !== undefined && r.choice(sample.worker, onlyWorkers) === undefined) return;
       const elapsedS = r.number(sample.elapsed_s);
       const worker = r.text(sample.worker);
       // The sample after a heap snapshot: the worker was stopped for seconds and V8 had walked its

@@ -257,24 +257,10 @@ export function readSeriesCache(
   path: string,
   samplesPath: string,
   toByte: number,
-  wanted: (workload: string) => boolean,
+  wanted: (workload: string, worker: string) => boolean,
   withController: boolean,
 ): CachedSeries | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const start = Buffer.alloc(MAGIC.length + 4);
-    if (readSync(fd, start, 0, start.length, 0) !== start.length || !start.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-    const jsonLength = start.readUInt32LE(MAGIC.length);
-    if (MAGIC.length + 4 + jsonLength > size) return undefined;
-    const json = Buffer.alloc(jsonLength);
-    if (readSync(fd, json, 0, jsonLength, start.length) !== jsonLength) return undefined;
-    const header = JSON.parse(json.toString(), restoreNonFinite) as Header;
+  return fromCache(path, (fd, { header, body }) => {
     if (header.samplesBytes > toByte) return undefined;
     const samples = openSync(samplesPath, 'r');
     try {
@@ -282,12 +268,11 @@ export function readSeriesCache(
     } finally {
       closeSync(samples);
     }
-    const body = align8(start.length + jsonLength);
     const read = (s: Section, rows: number): Typed => readSection(fd, body, s, rows);
     const workers: WorkerSeriesData[] = [];
     const readings = new Map<string, WorkerReading>();
     for (const w of header.workers) {
-      if (!wanted(w.workload)) continue;
+      if (!wanted(w.workload, w.worker)) continue;
       const c = w.columns;
       const byKey = (entries: readonly (readonly [string, Section])[]): Map<string, Float64Array> =>
         new Map(entries.map(([key, s]) => [key, read(s, w.rows) as Float64Array]));
@@ -307,12 +292,53 @@ export function readSeriesCache(
         ) as unknown as ControllerColumns)
       : undefined;
     return { endByte: header.samplesBytes, records: header.records, workers, readings, controller };
+  });
+}
+
+/**
+ * `read` of the cache file at `path` and its header; undefined when there is no such file or it is
+ * not a cache of this version, whole (another version's layout, a file cut short, JSON that is not
+ * ours): the CSV is read instead.
+ */
+function fromCache<T>(path: string, read: (fd: number, found: { header: Header; body: number }) => T | undefined): T | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
   } catch {
-    // Another version's layout, a file cut short, JSON that is not ours: the CSV is read instead.
+    return undefined;
+  }
+  try {
+    const found = readHeader(fd);
+    return found === undefined ? undefined : read(fd, found);
+  } catch {
     return undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+/** The cache's header and where its arrays start; undefined for a file that is not a cache of this version. */
+function readHeader(fd: number): { header: Header; body: number } | undefined {
+  const start = Buffer.alloc(MAGIC.length + 4);
+  if (readSync(fd, start, 0, start.length, 0) !== start.length || !start.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const jsonLength = start.readUInt32LE(MAGIC.length);
+  if (MAGIC.length + 4 + jsonLength > fstatSync(fd).size) return undefined;
+  const json = Buffer.alloc(jsonLength);
+  if (readSync(fd, json, 0, jsonLength, start.length) !== jsonLength) return undefined;
+  return { header: JSON.parse(json.toString(), restoreNonFinite) as Header, body: align8(start.length + jsonLength) };
+}
+
+/**
+ * The workers the cache at `path` holds, by workload in the order it holds them, without checking
+ * that it matches samples.csv: what an analysis plans its split by (a cache that turns out not to
+ * match is read by no thread). Undefined when there is no cache of this version.
+ */
+export function cachedWorkers(path: string): Map<string, string[]> | undefined {
+  return fromCache(path, (_, { header }) => {
+    const byWorkload = new Map<string, string[]>();
+    for (const w of header.workers) byWorkload.set(w.workload, [...(byWorkload.get(w.workload) ?? []), w.worker]);
+    return byWorkload;
+  });
 }
 
 function readSection(fd: number, body: number, s: Section, rows: number): Typed {
