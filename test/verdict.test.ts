@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { WorkerSeries, type Phase } from '../src/analysis/series.js';
 import { pText } from '../src/analysis/explain.js';
 import { bestTrendP } from '../src/analysis/trend.js';
-import { analyzeWorker, analyzeWorkload, familyLevels } from '../src/analysis/verdict.js';
+import { analyzeWorker, analyzeWorkload, familyLevels, pooledJudgement } from '../src/analysis/verdict.js';
 import { worstVerdict, type AnalysisSettings, type Verdict, type WorkerAnalysis } from '../src/analysis/types.js';
 import { parseDuration } from '../src/units.js';
 
@@ -823,8 +823,14 @@ test('a workload whose every operation fails, or that completes none, is an erro
   assert.equal(none.verdict, 'error');
   assert.match(none.reason, /no operation completed/);
   assert.equal(analyzeWorkload('w', [], settings(), new Set(), new Map()).verdict, 'error');
-  const someFail = analyzeWorkload('w', [series({ seconds: 120, seed: 232, opsPerS: 100, errorsPerS: 50 })], settings(), new Set(), new Map());
+  const halfFailing = series({ seconds: 120, seed: 232, opsPerS: 100, errorsPerS: 50 });
+  const someFail = analyzeWorkload('w', [halfFailing], settings(), new Set(), new Map());
   assert.equal(someFail.verdict, 'pass', someFail.reason);
+  // The pooled fit, which such a workload's analysis does not read, is not made; it is where operations succeed.
+  assert.deepEqual(
+    [failing, idle, halfFailing].map((w) => pooledJudgement('w', [w], settings()) !== undefined),
+    [false, false, true],
+  );
 });
 
 test("a look's error is split half to the pooled fit and half over the workers; one worker takes all of it", () => {

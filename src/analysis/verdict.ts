@@ -291,8 +291,12 @@ export function judgeWorker(workload: string, series: WorkerSeries, given: Analy
   });
 }
 
-/** The pooled heap fit of a workload's workers (undefined when none has enough steady samples). */
+/**
+ * The pooled heap fit of a workload's workers: undefined when none has enough steady samples, and
+ * for a workload in error (no operation completed, or none succeeded), whose analysis does not read it.
+ */
 export function pooledJudgement(workload: string, workers: readonly WorkerSeries[], given: AnalysisSettings): HeapJudgement | undefined {
+  if (failedWork(workers) !== undefined) return undefined;
   const settings = settingsFor(given, workload);
   const levels = familyLevels(settings.confidence ?? CONFIDENCE, workers.length);
   const inputs = workers.flatMap((w) => prepareWorker(w, settings).input ?? []);
@@ -312,17 +316,16 @@ export interface WorkloadParts {
 export function combineWorkload({ name, workers, analyses, pooled, settings: given, respawnsByWorker }: WorkloadParts): WorkloadAnalysis {
   const settings = settingsFor(given, name);
   const levels = familyLevels(settings.confidence ?? CONFIDENCE, workers.length);
-  const opsTotal = workers.reduce((sum, w) => sum + w.opsTotal, 0);
-  const errorsTotal = workers.reduce((sum, w) => sum + w.errorsTotal, 0);
+  const { opsTotal, errorsTotal } = totalsOf(workers);
   const respawns = workers.reduce((sum, w) => sum + (respawnsByWorker.get(w.worker) ?? 0), 0);
   const steadyFromS = Math.max(0, ...analyses.map((a) => (a.state === 'fitted' ? a.steadyFromS : 0)));
   const base = { name, opsTotal, errorsTotal, respawns, steadyFromS, confidence: levels.pooled, thresholds: settings.thresholds, workers: analyses };
   if (workers.length === 0) {
     return { ...base, verdict: 'error', reason: `no samples were recorded for ${name}`, heap: undefined };
   }
-  if (opsTotal === 0 || errorsTotal >= opsTotal) {
-    const what = opsTotal === 0 ? 'no operation completed' : `every operation failed (${errorsTotal} errors)`;
-    return { ...base, verdict: 'error', reason: `${name}: ${what}; the workload is not exercising its code, check it`, heap: undefined };
+  const failed = failedWork(workers);
+  if (failed !== undefined) {
+    return { ...base, verdict: 'error', reason: `${name}: ${failed}; the workload is not exercising its code, check it`, heap: undefined };
   }
   const deciding = decidingWorker(analyses);
   if (deciding.verdict !== 'leak' && pooled?.heap.verdict === 'leak') {
@@ -334,6 +337,17 @@ export function combineWorkload({ name, workers, analyses, pooled, settings: giv
     };
   }
   return { ...base, verdict: deciding.verdict, reason: deciding.reason, heap: pooled?.heap };
+}
+
+function totalsOf(workers: readonly WorkerSeries[]): { opsTotal: number; errorsTotal: number } {
+  return { opsTotal: workers.reduce((sum, w) => sum + w.opsTotal, 0), errorsTotal: workers.reduce((sum, w) => sum + w.errorsTotal, 0) };
+}
+
+/** Why the workers' operations show the workload not exercising its code, if they do. */
+function failedWork(workers: readonly WorkerSeries[]): string | undefined {
+  const { opsTotal, errorsTotal } = totalsOf(workers);
+  if (opsTotal === 0) return 'no operation completed';
+  return errorsTotal >= opsTotal ? `every operation failed (${errorsTotal} errors)` : undefined;
 }
 
 /**
