@@ -5,8 +5,9 @@
  * series cache lets any thread load any worker's series in milliseconds, the items of that judging
  * (a workload's pooled fit, each of its workers) are listed in a plan the threads share, and a thread
  * done with its own takes over the others' items from the end of their lists: with two workloads
- * of unequal cost, or one workload of ten workers, no thread waits for another. An item is taken by
- * exactly one thread (an atomic claim), and its result is the same whoever judges it.
+ * of unequal cost, or one workload of ten workers, no thread idles while an item nobody has started
+ * remains. An item is taken by exactly one thread (an atomic claim), and its result is the same
+ * whoever judges it.
  */
 import type { WorkerSeries } from '../analysis/series.js';
 import type { AnalysisSettings, WorkerAnalysis } from '../analysis/types.js';
