@@ -81,10 +81,13 @@ export async function judgeShare(share: Share, recorded: RecordedRun | undefined
   const judged: Judgements = { workers: new Map(), pooled: new Map() };
   const byWorkload = recorded?.series.byWorkload() ?? new Map<string, WorkerSeries[]>();
   const listed = new Map(plan?.items.map((item, i) => [itemKey(item), i]));
-  if (recorded !== undefined) for (const workload of share.workloads) publishTakeable(share, recorded, workload);
+  if (plan !== undefined && recorded !== undefined) {
+    for (const workload of share.workloads) publishTakeable(plan, recorded, workload, byWorkload.get(workload) ?? []);
+  }
+  // An item the plan does not list (no cache, a worker the cache lacks) is its owner's alone.
   const take = (item: WorkItem): boolean => {
     const i = listed.get(itemKey(item));
-    return plan === undefined || i === undefined || Atomics.compareExchange(plan.claims, i, 0, share.thread + 1) === 0;
+    return plan === undefined || i === undefined || claim(plan, i, share.thread);
   };
   withGroupFigures(() => {
     for (const workload of share.workloads) {
@@ -101,13 +104,13 @@ export async function judgeShare(share: Share, recorded: RecordedRun | undefined
     const item = plan.items[i] as WorkItem;
     if (share.workloads.includes(item.workload)) continue;
     const count = takeableCount(plan, item.workload, share.thread !== 0);
-    if (count <= 0 || Atomics.compareExchange(plan.claims, i, 0, share.thread + 1) !== 0) continue;
+    if (count <= 0 || !claim(plan, i, share.thread)) continue;
     const rows: RowFilter = { only: [item.workload], ...(item.worker === undefined ? {} : { workers: [item.worker] }) };
     const theirs = await readRun(share.samplesPath, share.eventsPath, { rows, seriesCache: share.seriesCache, toByte: share.toByte });
     const workers = theirs.series.byWorkload().get(item.workload) ?? [];
     withGroupFigures(() => {
       if (item.worker === undefined) judged.pooled.set(item.workload, pooledJudgement(item.workload, workers, settings));
-      for (const w of item.worker === undefined ? [] : workers) judged.workers.set(w.worker, judgeOne(item.workload, w, settings, theirs.outOfMemory, count));
+      else for (const w of workers) judged.workers.set(w.worker, judgeOne(item.workload, w, settings, theirs.outOfMemory, count));
     });
   }
   return judged;
@@ -125,15 +128,28 @@ function judgeOne(
 
 const itemKey = (item: WorkItem): string => `${item.workload}\u0000${item.worker ?? ''}`;
 
-/** Says whether `workload`'s items may be taken over: they may when its reading is the plan's workers, from the cache. */
-function publishTakeable(share: Share, recorded: RecordedRun, workload: string): void {
-  const { plan } = share;
-  const at = plan?.workloads.indexOf(workload) ?? -1;
-  if (plan === undefined || at < 0) return;
-  const read = (recorded.series.byWorkload().get(workload) ?? []).map((w) => w.worker);
+/** Item i for `thread`, unless another thread has it. */
+function claim(plan: SharedPlan, i: number, thread: number): boolean {
+  return Atomics.compareExchange(plan.claims, i, 0, thread + 1) === 0;
+}
+
+/** Says whether `workload`'s items may be taken over: they may when its workers as read are the plan's, from the cache. */
+function publishTakeable(plan: SharedPlan, recorded: RecordedRun, workload: string, workers: readonly WorkerSeries[]): void {
+  const at = plan.workloads.indexOf(workload);
+  if (at < 0) return;
+  const read = workers.map((w) => w.worker);
   const planned = plan.items.flatMap((item) => (item.workload === workload && item.worker !== undefined ? [item.worker] : []));
   const same = recorded.reading.cachedEndByte > 0 && read.length === planned.length && read.every((w) => planned.includes(w));
   refuseOrAllow(plan, at, same ? read.length : -1);
+}
+
+/** Tells every thread waiting to take over these workloads' items that it cannot (those already allowed stay so). */
+export function refuseAll(plan: SharedPlan | undefined, workloads: readonly string[]): void {
+  if (plan === undefined) return;
+  for (const workload of workloads) {
+    const at = plan.workloads.indexOf(workload);
+    if (at >= 0) refuseOrAllow(plan, at, -1);
+  }
 }
 
 /** Sets workload `at`'s takeable value once (a later call leaves it) and wakes the threads waiting for it. */

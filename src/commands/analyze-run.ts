@@ -12,7 +12,7 @@ import { cachedWorkers, SERIES_CACHE_FILE, SERIES_CACHE_MIN_BYTES, writeSeriesCa
 import { type RunSeries, WorkerSeries, type ControllerColumns, type WorkerSeriesData } from '../analysis/series.js';
 import type { MemoryTrend } from '../run-dir/summary.js';
 import { askThread, warnThreadFailed } from '../thread.js';
-import { judgeShare, refuseOrAllow, sharedPlan, type Judgements, type Share, type SharedPlan } from './analysis-share.js';
+import { judgeShare, refuseAll, sharedPlan, type Judgements, type Share } from './analysis-share.js';
 
 export interface RunAnalysis {
   readonly workloads: readonly WorkloadAnalysis[];
@@ -188,15 +188,6 @@ const threadName = ({ workloads, thread }: Share): string =>
 function merge(into: Judgements, from: Judgements): void {
   for (const [worker, analysis] of from.workers) into.workers.set(worker, analysis);
   for (const [workload, pooled] of from.pooled) into.pooled.set(workload, pooled);
-}
-
-/** Tells every thread waiting to take over these workloads' items that it cannot (those already allowed stay so). */
-function refuseAll(plan: SharedPlan | undefined, workloads: readonly string[]): void {
-  if (plan === undefined) return;
-  for (const workload of workloads) {
-    const at = plan.workloads.indexOf(workload);
-    if (at >= 0) refuseOrAllow(plan, at, -1);
-  }
 }
 
 /**
