@@ -39,6 +39,11 @@ const INTERIM_CACHE = 'interim-series-cache.bin';
 
 const src = (path: string): string => JSON.stringify(join(import.meta.dirname, '..', 'src', path));
 
+/** A phase's code: `soak analyze` of the run directory (`reanalyze`), on `threads` threads or its default. */
+const reanalyzeCode = (threads?: number): string => `
+      const { reanalyze } = await import(${src('commands/analyze.js')});
+      await reanalyze({ run: dir${threads === undefined ? '' : `, threads: ${threads}`} });`;
+
 const phases: readonly Phase[] = [
   {
     label: 'plain line-by-line read',
@@ -59,9 +64,7 @@ const phases: readonly Phase[] = [
   },
   {
     label: 'soak analyze, the first analysis of the file',
-    code: `
-      const { reanalyze } = await import(${src('commands/analyze.js')});
-      await reanalyze({ run: dir });`,
+    code: reanalyzeCode(),
     measures: [],
   },
   {
@@ -69,16 +72,12 @@ const phases: readonly Phase[] = [
     // before the end left a series cache, so only the rows after it are parsed from the CSV.
     label: 'soak analyze at the end of a long run (series cache of the last interim report)',
     run: 'interim',
-    code: `
-      const { reanalyze } = await import(${src('commands/analyze.js')});
-      await reanalyze({ run: dir });`,
+    code: reanalyzeCode(),
     measures: [],
   },
   {
     label: 'soak analyze on one thread',
-    code: `
-      const { reanalyze } = await import(${src('commands/analyze.js')});
-      await reanalyze({ run: dir, threads: 1 });`,
+    code: reanalyzeCode(1),
     measures: [],
   },
   {
@@ -86,9 +85,7 @@ const phases: readonly Phase[] = [
     // here; its time only means something with 4 cores or more.
     label: 'soak analyze, four workloads on 4 threads',
     run: 'day4',
-    code: `
-      const { reanalyze } = await import(${src('commands/analyze.js')});
-      await reanalyze({ run: dir, threads: 4 });`,
+    code: reanalyzeCode(4),
     measures: [],
   },
 ];
